@@ -1,0 +1,48 @@
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { getConfig } from "./config";
+import { errorResponse, handleError } from "./http/errors";
+import { requireJsonBody, limitBodySize } from "./http/middleware/body-guard";
+import { requestId } from "./http/middleware/request-id";
+import { createRouter } from "./http/router";
+import { adminRouter } from "./routes/admin/admin.index";
+import { healthRouter } from "./routes/health";
+import { jobsRouter } from "./routes/jobs/jobs.index";
+import { minersRouter } from "./routes/miners/miners.index";
+import { APP_VERSION } from "./version";
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId);
+  app.use("*", async (c, next) => {
+    c.set("config", getConfig(c.env));
+    await next();
+  });
+  app.use("*", limitBodySize, requireJsonBody);
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(c, "METHOD_NOT_ALLOWED", `use ${methods.join(", ")}`, undefined, { Allow: methods.join(", ") }),
+    }),
+  );
+
+  // Public
+  app.route("/v1", healthRouter);
+  // Clients, miners, admins
+  app.route("/v1", jobsRouter);
+  app.route("/v1", minersRouter);
+  app.route("/v1", adminRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "X-Api-Key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "edge-coordinator", version: APP_VERSION, description: "AITBC Coordinator API v1 compatible job coordinator" },
+  });
+
+  app.notFound((c) => errorResponse(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,71 @@
+import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import type { Db } from "../client";
+import { jobEvents, jobs, type JobEventRow, type JobRow } from "../schema";
+
+export interface JobFilters {
+  clientId?: string;
+  state?: string;
+  region?: string;
+  minerId?: string;
+}
+
+export async function getJob(db: Db, jobId: string): Promise<JobRow | undefined> {
+  return db.select().from(jobs).where(eq(jobs.jobId, jobId)).get();
+}
+
+/** Newest first, keyed by (requested_at, job_id) so a page never skips or repeats a job. */
+export async function listJobs(db: Db, filters: JobFilters, limit: number, cursor?: string) {
+  const conditions: (SQL | undefined)[] = [
+    filters.clientId ? eq(jobs.clientId, filters.clientId) : undefined,
+    filters.state ? eq(jobs.state, filters.state) : undefined,
+    filters.region ? eq(jobs.region, filters.region) : undefined,
+    filters.minerId ? eq(jobs.assignedMinerId, filters.minerId) : undefined,
+  ];
+  if (cursor) {
+    const [at, id] = decodeCursor<[number, string]>(cursor, ["number", "string"]);
+    conditions.push(or(lt(jobs.requestedAt, at), and(eq(jobs.requestedAt, at), lt(jobs.jobId, id))));
+  }
+  const rows = await db
+    .select()
+    .from(jobs)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.requestedAt), desc(jobs.jobId))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.requestedAt, last.jobId]) : null };
+}
+
+export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
+  return db.select().from(jobEvents).where(eq(jobEvents.jobId, jobId)).orderBy(asc(jobEvents.seq)).all();
+}
+
+export async function jobStats(db: Db, now: number) {
+  const [byState, byRegion, avg] = await db.batch([
+    db.select({ state: jobs.state, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.state),
+    db
+      .select({
+        region: jobs.region,
+        queued: sql<number>`sum(${jobs.state} = 'QUEUED')`,
+        running: sql<number>`sum(${jobs.state} = 'RUNNING')`,
+        oldestQueuedAt: sql<number | null>`min(case when ${jobs.state} = 'QUEUED' then ${jobs.requestedAt} end)`,
+      })
+      .from(jobs)
+      .groupBy(jobs.region),
+    db
+      .select({ avgMs: sql<number | null>`avg(${jobs.completedAt} - ${jobs.startedAt})` })
+      .from(jobs)
+      .where(and(eq(jobs.state, "COMPLETED"), sql`${jobs.startedAt} is not null`)),
+  ]);
+  return {
+    byState: Object.fromEntries(byState.map((r) => [r.state, Number(r.n)])),
+    byRegion: byRegion.map((r) => ({
+      region: r.region,
+      queued: Number(r.queued ?? 0),
+      running: Number(r.running ?? 0),
+      oldestQueuedAgeSeconds: r.oldestQueuedAt == null ? null : Math.max(0, Math.round((now - r.oldestQueuedAt) / 1000)),
+    })),
+    averageDurationMs: avg[0]?.avgMs == null ? null : Math.round(avg[0].avgMs),
+  };
+}

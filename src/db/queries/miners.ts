@@ -1,0 +1,31 @@
+import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import type { Db } from "../client";
+import { miners } from "../schema";
+
+export async function getMiner(db: Db, minerId: string) {
+  return db.select().from(miners).where(eq(miners.minerId, minerId)).get();
+}
+
+export async function listMiners(db: Db, filters: { status?: string; region?: string }, limit: number, cursor?: string) {
+  const conditions: (SQL | undefined)[] = [
+    filters.status ? eq(miners.status, filters.status) : undefined,
+    filters.region ? eq(miners.region, filters.region) : undefined,
+    cursor ? gt(miners.minerId, decodeCursor<[string]>(cursor, ["string"])[0]) : undefined,
+  ];
+  const rows = await db.select().from(miners).where(and(...conditions)).orderBy(asc(miners.minerId)).limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.minerId]) : null };
+}
+
+export async function minerStats(db: Db) {
+  const [byStatus, onlineByRegion] = await db.batch([
+    db.select({ status: miners.status, n: sql<number>`count(*)` }).from(miners).groupBy(miners.status),
+    db.select({ region: miners.region, n: sql<number>`count(*)` }).from(miners).where(eq(miners.status, "ONLINE")).groupBy(miners.region),
+  ]);
+  return {
+    byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+    onlineByRegion: Object.fromEntries(onlineByRegion.map((r) => [r.region, Number(r.n)])),
+  };
+}

@@ -1,0 +1,23 @@
+import { asc, desc, eq, and, gt } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import type { Db } from "../client";
+import { receipts } from "../schema";
+
+export async function latestReceipt(db: Db, jobId: string) {
+  const row = await db.select().from(receipts).where(eq(receipts.jobId, jobId)).orderBy(desc(receipts.seq)).limit(1).get();
+  return row?.body ?? null;
+}
+
+/** Oldest first: the first issue, then each re-issue. */
+export async function listReceipts(db: Db, jobId: string, limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor<[number]>(cursor, ["number"])[0] : 0;
+  const rows = await db
+    .select()
+    .from(receipts)
+    .where(and(eq(receipts.jobId, jobId), gt(receipts.seq, after)))
+    .orderBy(asc(receipts.seq))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map((r) => r.body), nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
+}

@@ -1,0 +1,85 @@
+// One error shape for every 4xx/5xx: {error: {code, message, details?}, request_id}.
+// STATUS_BY_CODE is the only place a code is tied to a status.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+
+export const STATUS_BY_CODE = {
+  UNAUTHORIZED_KEY: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  MINER_NOT_FOUND: 404,
+  RECEIPT_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT_STATE: 409,
+  LEASE_LOST: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_PAYLOAD: 422,
+  MALFORMED_JSON: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  JOB_NOT_READY: 425,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS_BY_CODE;
+export type ErrorDetail = { field: string; issue: string };
+
+// API.md names a single INVALID_PAYLOAD code for both 400 (malformed JSON) and 422 (schema);
+// MALFORMED_JSON is internal only and goes on the wire as INVALID_PAYLOAD with status 400.
+const WIRE_CODE: Partial<Record<ErrorCode, string>> = { MALFORMED_JSON: "INVALID_PAYLOAD" };
+
+export class ApiError extends HTTPException {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(STATUS_BY_CODE[code], { message });
+  }
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return code in STATUS_BY_CODE;
+}
+
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetail[],
+  headers?: Record<string, string>,
+): Response {
+  const requestId: string = c.get("requestId") ?? "";
+  const error = details?.length
+    ? { code: WIRE_CODE[code] ?? code, message, details }
+    : { code: WIRE_CODE[code] ?? code, message };
+  return c.json({ error, request_id: requestId }, STATUS_BY_CODE[code], headers);
+}
+
+export function zodDetails(error: ZodError, prefix = ""): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
+    issue: issue.message,
+  }));
+}
+
+export function handleError(err: unknown, c: Context): Response {
+  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.details, err.headers);
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return errorResponse(c, "MALFORMED_JSON", "request body is not valid JSON");
+    if (err.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", "request body is over 1 MiB");
+    if (err.status === 401) return errorResponse(c, "UNAUTHORIZED_KEY", "missing or unknown API key");
+  }
+  // Only the request id goes out; the cause stays in the log line.
+  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: describe(err) }));
+  return errorResponse(c, "INTERNAL", "internal error; quote the request id when reporting it");
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

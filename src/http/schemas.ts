@@ -1,0 +1,77 @@
+// Wire schemas shared across routes. Optional fields also accept null, because AITBC's Python
+// clients send None for "not set".
+import { z } from "@hono/zod-openapi";
+import { JOB_STATES, MINER_STATUSES } from "../queue/types";
+
+export const MAX_STRING = 1024;
+export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
+export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");
+export const LeaseId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters");
+export const JobState = z.enum(JOB_STATES);
+export const MinerStatus = z.enum(MINER_STATUSES);
+export const JsonObject = z.record(z.string(), z.unknown());
+
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+
+export const Constraints = z
+  .object({
+    gpu: optional(z.string().min(1).max(128)),
+    cuda: optional(z.string().regex(/^\d+(\.\d+){0,3}$/, "must look like 12 or 12.3")),
+    min_vram_gb: optional(z.number().positive().max(16_384)),
+    models: optional(z.array(z.string().min(1).max(256)).max(64)),
+    region: optional(z.string().min(1).max(32)),
+    max_price: optional(z.number().nonnegative().max(1e12)),
+  })
+  .strict()
+  .openapi("Constraints");
+
+export const JobError = z.object({ code: z.string(), message: z.string() }).nullable();
+
+export const JobView = z
+  .object({
+    job_id: JobId,
+    state: JobState,
+    priority: z.number().int(),
+    region: z.string(),
+    constraints: JsonObject,
+    assigned_miner_id: z.string().nullable(),
+    attempts: z.number().int(),
+    max_attempts: z.number().int(),
+    requested_at: z.string(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    expires_at: z.string(),
+    error: JobError,
+  })
+  .openapi("JobView");
+
+export const AssignedJob = z
+  .object({
+    job_id: JobId,
+    payload: JsonObject,
+    constraints: JsonObject,
+    lease_id: LeaseId,
+    lease_expires_at: z.string(),
+    attempt: z.number().int(),
+    expires_at: z.string(),
+  })
+  .openapi("AssignedJob");
+
+export const Receipt = JsonObject.openapi("Receipt");
+
+export const Limit = z.coerce.number().int().min(1).max(100).default(20);
+export const Cursor = z.string().max(256).optional();
+export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), issue: z.string() })).optional(),
+    }),
+    request_id: z.string(),
+  })
+  .openapi("Error");
+
+export { optional };

@@ -1,0 +1,44 @@
+// Numbered migrations for the region DO's own SQLite tables. Applied in order inside
+// blockConcurrencyWhile at construction; the applied count lives in the _migrations table.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE jobs (
+     job_id TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     priority INTEGER NOT NULL,
+     requested_at INTEGER NOT NULL,
+     available_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     class_key TEXT NOT NULL,
+     client_id TEXT NOT NULL,
+     miner_id TEXT,
+     lease_expires_at INTEGER,
+     doc TEXT NOT NULL
+   );
+   CREATE INDEX jobs_queue ON jobs (class_key, priority DESC, requested_at, job_id) WHERE state = 'QUEUED';
+   CREATE INDEX jobs_backoff ON jobs (available_at) WHERE state = 'QUEUED';
+   CREATE INDEX jobs_running_by_miner ON jobs (miner_id) WHERE state = 'RUNNING';
+   CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE state = 'RUNNING';
+   CREATE INDEX jobs_ttl ON jobs (expires_at) WHERE state IN ('QUEUED', 'RUNNING');
+   CREATE INDEX jobs_finished ON jobs (updated_at) WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED');
+   CREATE TABLE queue_classes (class_key TEXT PRIMARY KEY, constraints TEXT NOT NULL);
+   CREATE TABLE miners (
+     miner_id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     doc TEXT NOT NULL
+   );
+   CREATE INDEX miners_live ON miners (last_seen_at) WHERE status != 'OFFLINE';
+   CREATE TABLE pending_cancels (miner_id TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (miner_id, job_id));
+   CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, write TEXT NOT NULL);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export function runDoMigrations(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  const applied = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _migrations").one().n;
+  MIGRATIONS.slice(applied).forEach((statement, i) => {
+    sql.exec(statement);
+    sql.exec("INSERT INTO _migrations (id, applied_at) VALUES (?, ?)", applied + i + 1, Date.now());
+  });
+}

@@ -1,0 +1,66 @@
+// Which region holds a miner, remembered per isolate so a poll or heartbeat reaches its region's
+// DO without touching D1 after the first call. The DO stays the authority: when it answers
+// MINER_NOT_FOUND the entry is dropped and looked up again.
+import { eq } from "drizzle-orm";
+import type { Principal } from "../auth/principal";
+import { createDb } from "../db/client";
+import { miners } from "../db/schema";
+import { ApiError } from "../http/errors";
+
+interface Placement {
+  ownerId: string;
+  region: string;
+}
+
+const OWNER_LIST_TTL_MS = 30_000;
+const placements = new Map<string, Placement>();
+const minersByOwner = new Map<string, { ids: string[]; until: number }>();
+
+export function rememberMiner(minerId: string, ownerId: string, region: string): void {
+  placements.set(minerId, { ownerId, region });
+  minersByOwner.delete(ownerId);
+}
+
+export function forgetMiner(minerId: string): void {
+  placements.delete(minerId);
+}
+
+export async function findPlacement(d1: D1Database, minerId: string): Promise<Placement | null> {
+  const cached = placements.get(minerId);
+  if (cached) return cached;
+  const row = await createDb(d1)
+    .select({ ownerId: miners.ownerId, region: miners.region })
+    .from(miners)
+    .where(eq(miners.minerId, minerId))
+    .get();
+  if (row) placements.set(minerId, row);
+  return row ?? null;
+}
+
+async function ownedMinerIds(d1: D1Database, ownerId: string, now: number): Promise<string[]> {
+  const cached = minersByOwner.get(ownerId);
+  if (cached && cached.until > now) return cached.ids;
+  const rows = await createDb(d1).select({ minerId: miners.minerId }).from(miners).where(eq(miners.ownerId, ownerId)).limit(2);
+  const ids = rows.map((r) => r.minerId);
+  minersByOwner.set(ownerId, { ids, until: now + OWNER_LIST_TTL_MS });
+  return ids;
+}
+
+/** X-Miner-Id names the miner; without it a key that runs exactly one miner means that one. */
+export async function resolveMiner(d1: D1Database, principal: Principal, header: string | undefined, now = Date.now()) {
+  let minerId = header;
+  if (minerId === undefined) {
+    const owned = await ownedMinerIds(d1, principal.id, now);
+    if (owned.length > 1) {
+      throw new ApiError("INVALID_PAYLOAD", "this key runs several miners; name one in X-Miner-Id", [
+        { field: "x-miner-id", issue: "required when a key runs several miners" },
+      ]);
+    }
+    minerId = owned[0] ?? principal.id;
+  }
+  const placement = await findPlacement(d1, minerId);
+  if (!placement || placement.ownerId !== principal.id) {
+    throw new ApiError("MINER_NOT_FOUND", "miner not registered for this key; register first");
+  }
+  return { minerId, region: placement.region };
+}

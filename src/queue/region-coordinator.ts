@@ -1,0 +1,192 @@
+// One per region: the single writer of that region's live queue. Each mutating method runs its
+// decision and outbox rows in one transactionSync (see RegionQueue), then flushes the outbox to
+// D1, re-arms the one alarm, and hands freed or new work to parked long-polls.
+import { DurableObject } from "cloudflare:workers";
+import { getConfig, type Config } from "../config";
+import { success, type Outcome } from "../lib/outcome";
+import { contentHash } from "../receipts/canonical-json";
+import { ReceiptIssuer } from "../receipts/issuer";
+import { PendingSettlementRecorder } from "../settlement";
+import { runDoMigrations } from "./do-migrations";
+import { writeToD1 } from "./outbox";
+import { RegionQueue, type NewJob, type Registration } from "./region-queue";
+import { Store } from "./store";
+import { nextWakeAt, outboxRetryDelayMs } from "./timers";
+import type { AssignedJob, Job, JobError, Metrics, Miner } from "./types";
+
+interface ParkedPoll {
+  ownerId: string;
+  maxJobs: number;
+  settle: (outcome: Outcome<AssignedJob[]>) => void;
+}
+
+export interface MinerCall {
+  minerId: string;
+  ownerId: string;
+}
+
+const OUTBOX_BATCH = 50;
+
+export class RegionCoordinator extends DurableObject<Env> {
+  /** Time seam: tests pin the clock through runInDurableObject; storage and crypto stay real. */
+  now: () => number = () => Date.now();
+  /** Where the outbox lands; tests wrap it to inject D1 failures. */
+  d1: D1Database;
+  private readonly config: Config;
+  private readonly store: Store;
+  private readonly queue: RegionQueue;
+  private readonly receipts: ReceiptIssuer;
+  private readonly parked = new Map<string, ParkedPoll>();
+  private flushChain: Promise<void> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.d1 = env.DB;
+    this.config = getConfig(env);
+    this.store = new Store(ctx.storage.sql);
+    this.queue = new RegionQueue(this.store, {
+      heartbeatTimeoutMs: this.config.heartbeatTimeoutSeconds * 1000,
+      retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
+      retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
+      finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
+    });
+    this.receipts = new ReceiptIssuer(this.config, new PendingSettlementRecorder());
+    void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
+  }
+
+  enqueue(job: NewJob): Promise<Outcome<{ job: Job; created: boolean }>> {
+    return this.mutate(() => this.queue.enqueue(job, this.now()));
+  }
+
+  register(registration: Registration): Promise<Outcome<{ miner: Miner; sessionToken: string }>> {
+    return this.mutate(() => this.queue.register(registration, this.now()));
+  }
+
+  retire(minerId: string): Promise<Outcome<null>> {
+    this.parked.get(minerId)?.settle(success([]));
+    return this.mutate(() => (this.queue.retire(minerId, this.now()), success(null)));
+  }
+
+  heartbeat(call: MinerCall, reported: Record<string, unknown>) {
+    return this.mutate(() => this.queue.heartbeat(call.minerId, call.ownerId, reported, this.now()));
+  }
+
+  drain(call: MinerCall) {
+    this.parked.get(call.minerId)?.settle(success([]));
+    return this.mutate(() => this.queue.drain(call.minerId, call.ownerId, this.now()));
+  }
+
+  cancel(jobId: string, clientId: string) {
+    return this.mutate(() => this.queue.cancel(jobId, clientId, this.now()));
+  }
+
+  fail(call: MinerCall, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean) {
+    return this.mutate(() => this.queue.fail(call.minerId, call.ownerId, jobId, leaseId, error, retryable, this.now()));
+  }
+
+  /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */
+  async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
+    const leased = await this.mutate(() => this.queue.lease(call.minerId, call.ownerId, maxJobs, this.now()));
+    if (!leased.ok || leased.value.length > 0 || maxWaitSeconds === 0) return leased;
+    return this.park(call, maxJobs, maxWaitSeconds * 1000);
+  }
+
+  /**
+   * Signing is async, so completion checks the lease, signs, then re-checks and commits in one
+   * transaction: a cancel or a duplicate result that lands while signing wins or loses cleanly.
+   */
+  async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
+    const resultHash = await contentHash(result);
+    const check = this.ctx.storage.transactionSync(() =>
+      this.queue.checkCompletion(call.minerId, call.ownerId, jobId, leaseId, resultHash, this.now()),
+    );
+    if (!check.ok) return check;
+    if (check.value.replay) return success({ receipt: check.value.receipt });
+    const completedAt = this.now();
+    const issued = await this.receipts.issue(check.value.job, call.minerId, metrics, resultHash, completedAt);
+    return this.mutate(() =>
+      this.queue.complete(call.minerId, call.ownerId, jobId, leaseId, result, resultHash, (issued?.receipt as unknown as Record<string, unknown> | undefined) ?? null, issued?.writes ?? [], completedAt),
+    );
+  }
+
+  override async alarm(): Promise<void> {
+    await this.mutate(() => {
+      const now = this.now();
+      this.queue.keepAlive([...this.parked.keys()], now);
+      this.queue.tick(now);
+      return success(null);
+    });
+  }
+
+  private async mutate<T>(change: () => Outcome<T>): Promise<Outcome<T>> {
+    const outcome = this.ctx.storage.transactionSync(change);
+    this.serveParkedPolls();
+    await this.flushOutbox();
+    await this.armAlarm();
+    return outcome;
+  }
+
+  private park(call: MinerCall, maxJobs: number, waitMs: number): Promise<Outcome<AssignedJob[]>> {
+    this.parked.get(call.minerId)?.settle(success([]));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => poll.settle(success([])), waitMs);
+      const poll: ParkedPoll = {
+        ownerId: call.ownerId,
+        maxJobs,
+        settle: (outcome) => {
+          clearTimeout(timer);
+          if (this.parked.get(call.minerId) === poll) this.parked.delete(call.minerId);
+          resolve(outcome);
+        },
+      };
+      this.parked.set(call.minerId, poll);
+    });
+  }
+
+  private serveParkedPolls(): void {
+    for (const [minerId, poll] of this.parked) {
+      const leased = this.ctx.storage.transactionSync(() => this.queue.lease(minerId, poll.ownerId, poll.maxJobs, this.now()));
+      if (!leased.ok || leased.value.length > 0) poll.settle(leased);
+    }
+  }
+
+  private flushOutbox(): Promise<void> {
+    this.flushChain = this.flushChain.then(() => this.flushPending());
+    return this.flushChain;
+  }
+
+  private async flushPending(): Promise<void> {
+    for (let batch = this.store.peekOutbox(OUTBOX_BATCH); batch.length > 0; batch = this.store.peekOutbox(OUTBOX_BATCH)) {
+      try {
+        await writeToD1(this.d1, batch.map((entry) => entry.write));
+      } catch (err) {
+        const failures = Number(this.store.getMeta("outbox_failures") ?? 0) + 1;
+        this.store.setMeta("outbox_failures", String(failures));
+        this.store.setMeta("outbox_retry_at", String(this.now() + outboxRetryDelayMs(failures)));
+        console.warn(JSON.stringify({ level: "warn", msg: "outbox flush failed; will retry", pending: this.store.outboxSize(), error: String(err) }));
+        return;
+      }
+      this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
+    }
+    this.store.setMeta("outbox_failures", null);
+    this.store.setMeta("outbox_retry_at", null);
+  }
+
+  private async armAlarm(): Promise<void> {
+    const now = this.now();
+    const retryAt = this.store.getMeta("outbox_retry_at");
+    const wakeAt = nextWakeAt(
+      {
+        ...this.store.deadlines(this.config.heartbeatTimeoutSeconds * 1000, this.config.finishedJobRetentionSeconds * 1000, now),
+        outboxRetry: retryAt === null ? null : Number(retryAt),
+      },
+      now,
+    );
+    const current = await this.ctx.storage.getAlarm();
+    if (wakeAt === null) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current !== wakeAt) {
+      await this.ctx.storage.setAlarm(wakeAt);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Synchronous reads and writes of the region DO's own SQLite tables, with row ↔ domain mapping.
+// Callers run these inside ctx.storage.transactionSync so a decision and its writes
+// (including the outbox rows) commit together or not at all.
+import type { OutboxWrite } from "./outbox";
+import type { Deadlines } from "./timers";
+import type { Constraints, Job, Miner } from "./types";
+import { constraintClassKey } from "./matcher";
+
+type Row = Record<string, SqlStorageValue>;
+
+export class Store {
+  constructor(private readonly sql: SqlStorage) {}
+
+  getJob(jobId: string): Job | null {
+    const row = this.sql.exec<{ doc: string }>("SELECT doc FROM jobs WHERE job_id = ?", jobId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as Job) : null;
+  }
+
+  putJob(job: Job): void {
+    const classKey = constraintClassKey(job.constraints);
+    if (job.state === "QUEUED") {
+      this.sql.exec(
+        "INSERT OR IGNORE INTO queue_classes (class_key, constraints) VALUES (?, ?)",
+        classKey,
+        JSON.stringify(job.constraints),
+      );
+    }
+    this.sql.exec(
+      `INSERT OR REPLACE INTO jobs (job_id, state, priority, requested_at, available_at, expires_at, updated_at,
+         class_key, client_id, miner_id, lease_expires_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      job.jobId, job.state, job.priority, job.requestedAt, job.availableAt, job.expiresAt, job.updatedAt,
+      classKey, job.clientId, job.minerId, job.leaseExpiresAt, JSON.stringify(job),
+    );
+  }
+
+  queueClasses(): { classKey: string; constraints: Constraints }[] {
+    return this.sql
+      .exec<{ class_key: string; constraints: string }>("SELECT class_key, constraints FROM queue_classes")
+      .toArray()
+      .map((r) => ({ classKey: r.class_key, constraints: JSON.parse(r.constraints) as Constraints }));
+  }
+
+  /** The best offerable job of one queue class, straight off the jobs_queue index. */
+  headOfClass(classKey: string, now: number): Job | null {
+    const row = this.sql
+      .exec<{ doc: string }>(
+        `SELECT doc FROM jobs INDEXED BY jobs_queue
+         WHERE state = 'QUEUED' AND class_key = ? AND available_at <= ? AND expires_at > ?
+         ORDER BY priority DESC, requested_at, job_id LIMIT 1`,
+        classKey, now, now,
+      )
+      .toArray()[0];
+    return row ? (JSON.parse(row.doc) as Job) : null;
+  }
+
+  dropEmptyQueueClasses(): void {
+    this.sql.exec(
+      `DELETE FROM queue_classes WHERE NOT EXISTS
+         (SELECT 1 FROM jobs WHERE jobs.class_key = queue_classes.class_key AND state = 'QUEUED')`,
+    );
+  }
+
+  runningJobsOf(minerId: string): Job[] {
+    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
+  }
+
+  countRunning(minerId: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId)
+      .one().n;
+  }
+
+  leasesExpiredBy(now: number): Job[] {
+    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= ? LIMIT 500", now);
+  }
+
+  jobsExpiredBy(now: number): Job[] {
+    return this.docs("SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT 500", now);
+  }
+
+  pruneFinishedBefore(cutoff: number): void {
+    this.sql.exec(
+      "DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED') AND updated_at <= ?",
+      cutoff,
+    );
+  }
+
+  getMiner(minerId: string): Miner | null {
+    const row = this.sql.exec<{ doc: string }>("SELECT doc FROM miners WHERE miner_id = ?", minerId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as Miner) : null;
+  }
+
+  putMiner(miner: Miner): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO miners (miner_id, status, last_seen_at, doc) VALUES (?, ?, ?, ?)",
+      miner.minerId, miner.status, miner.lastSeenAt, JSON.stringify(miner),
+    );
+  }
+
+  deleteMiner(minerId: string): void {
+    this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
+  }
+
+  minersSilentSince(cutoff: number): Miner[] {
+    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ?", cutoff);
+  }
+
+  addPendingCancel(minerId: string, jobId: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO pending_cancels (miner_id, job_id) VALUES (?, ?)", minerId, jobId);
+  }
+
+  takePendingCancels(minerId: string): string[] {
+    const ids = this.sql
+      .exec<{ job_id: string }>("SELECT job_id FROM pending_cancels WHERE miner_id = ? ORDER BY job_id", minerId)
+      .toArray()
+      .map((r) => r.job_id);
+    this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
+    return ids;
+  }
+
+  appendOutbox(writes: readonly OutboxWrite[]): void {
+    for (const write of writes) this.sql.exec("INSERT INTO outbox (write) VALUES (?)", JSON.stringify(write));
+  }
+
+  peekOutbox(limit: number): { seq: number; write: OutboxWrite }[] {
+    return this.sql
+      .exec<{ seq: number; write: string }>("SELECT seq, write FROM outbox ORDER BY seq LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({ seq: r.seq, write: JSON.parse(r.write) as OutboxWrite }));
+  }
+
+  deleteOutboxThrough(seq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq <= ?", seq);
+  }
+
+  outboxSize(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    else this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
+  }
+
+  deadlines(heartbeatTimeoutMs: number, finishedRetentionMs: number, now: number): Omit<Deadlines, "outboxRetry"> {
+    const min = (query: string, ...args: SqlStorageValue[]) =>
+      this.sql.exec<{ t: number | null }>(query, ...args).one().t;
+    const oldestSeen = min("SELECT MIN(last_seen_at) AS t FROM miners WHERE status != 'OFFLINE'");
+    const oldestFinished = min(
+      "SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')",
+    );
+    return {
+      leaseExpiry: min("SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'RUNNING'"),
+      jobExpiry: min("SELECT MIN(expires_at) AS t FROM jobs WHERE state IN ('QUEUED', 'RUNNING')"),
+      backoffEnd: min("SELECT MIN(available_at) AS t FROM jobs WHERE state = 'QUEUED' AND available_at > ?", now),
+      minerTimeout: oldestSeen === null ? null : oldestSeen + heartbeatTimeoutMs,
+      finishedPrune: oldestFinished === null ? null : oldestFinished + finishedRetentionMs,
+    };
+  }
+
+  private docs<T = Job>(query: string, ...args: SqlStorageValue[]): T[] {
+    return this.sql.exec<{ doc: string } & Row>(query, ...args).toArray().map((r) => JSON.parse(r.doc) as T);
+  }
+}

@@ -1,0 +1,114 @@
+export const JOB_STATES = ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED", "EXPIRED"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_STATES: readonly JobState[] = ["COMPLETED", "FAILED", "CANCELED", "EXPIRED"];
+export const isFinal = (state: JobState): boolean => FINAL_STATES.includes(state);
+
+export const MINER_STATUSES = ["ONLINE", "DRAINING", "OFFLINE"] as const;
+export type MinerStatus = (typeof MINER_STATUSES)[number];
+
+export interface Constraints {
+  gpu?: string;
+  cuda?: string;
+  min_vram_gb?: number;
+  models?: string[];
+  region?: string;
+  max_price?: number;
+}
+
+export interface Capabilities {
+  gpus?: { name: string; memory_mb: number }[];
+  cuda?: string;
+  models?: string[];
+  price?: number;
+  [extra: string]: unknown;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface Metrics {
+  units?: number;
+  unit_type?: string;
+  price?: number;
+  duration_ms?: number;
+}
+
+/** A job as the region's Durable Object holds it. Times are epoch milliseconds. */
+export interface Job {
+  jobId: string;
+  clientId: string;
+  region: string;
+  state: JobState;
+  priority: number;
+  constraints: Constraints;
+  payload: Record<string, unknown>;
+  payloadHash: string;
+  ttlSeconds: number;
+  maxAttempts: number;
+  /** Attempts that ended without success (lease lost or failed); the running attempt is attempts + 1. */
+  attempts: number;
+  minerId: string | null;
+  leaseId: string | null;
+  leaseStartedAt: number | null;
+  leaseExpiresAt: number | null;
+  /** A QUEUED job is not offered before this time (retry backoff). */
+  availableAt: number;
+  requestedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  expiresAt: number;
+  updatedAt: number;
+  result: Record<string, unknown> | null;
+  resultHash: string | null;
+  receipt: Record<string, unknown> | null;
+  error: JobError | null;
+  version: number;
+  eventSeq: number;
+}
+
+export interface Miner {
+  minerId: string;
+  ownerId: string;
+  region: string;
+  status: MinerStatus;
+  capabilities: Capabilities;
+  concurrency: number;
+  reported: Record<string, unknown> | null;
+  registeredAt: number;
+  lastSeenAt: number;
+  version: number;
+}
+
+export type JobEventType =
+  | "submitted"
+  | "leased"
+  | "completed"
+  | "failed"
+  | "retry_scheduled"
+  | "lease_lost"
+  | "canceled"
+  | "expired";
+
+export interface JobEvent {
+  jobId: string;
+  seq: number;
+  type: JobEventType;
+  fromState: JobState | null;
+  toState: JobState;
+  at: number;
+  minerId: string | null;
+  leaseId: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AssignedJob {
+  job_id: string;
+  payload: Record<string, unknown>;
+  constraints: Constraints;
+  lease_id: string;
+  lease_expires_at: string;
+  attempt: number;
+  expires_at: string;
+}

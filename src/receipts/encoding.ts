@@ -1,0 +1,30 @@
+// The base64url decoder is strict (one accepted spelling per byte string, no padding), so a
+// signature or key id cannot be re-spelt into a second string that still verifies.
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  if (!HEX.test(hex)) throw new SyntaxError("invalid hex string");
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+export function bytesToBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function base64urlToBytes(text: string): Uint8Array {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) throw new SyntaxError("invalid base64url string");
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  // Unused low bits of the last character must be zero.
+  if (bytesToBase64url(bytes) !== text) throw new SyntaxError("non-canonical base64url string");
+  return bytes;
+}

@@ -1,0 +1,80 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import { createDb } from "../../db/client";
+import { getJob as findJob, jobStats, listJobEvents, listJobs as findJobs } from "../../db/queries/jobs";
+import { listMiners as findMiners, minerStats } from "../../db/queries/miners";
+import type { MinerRow } from "../../db/schema";
+import { ApiError } from "../../http/errors";
+import type { AppEnv } from "../../http/router";
+import { toIso } from "../../lib/time";
+import { FINAL_STATES, type JobState, type MinerStatus } from "../../queue/types";
+import { jobView } from "../jobs/job-view";
+import type * as routes from "./admin.routes";
+
+type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+function minerView(row: MinerRow) {
+  return {
+    miner_id: row.minerId,
+    owner_id: row.ownerId,
+    region: row.region,
+    status: row.status as MinerStatus,
+    capabilities: row.capabilities,
+    concurrency: row.concurrency,
+    reported: row.reported ?? null,
+    registered_at: toIso(row.registeredAt)!,
+    last_seen_at: toIso(row.lastSeenAt)!,
+  };
+}
+
+export const stats: Handler<typeof routes.stats> = async (c) => {
+  const db = createDb(c.env.DB);
+  const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
+  const total = Object.values(jobs.byState).reduce((a, b) => a + b, 0);
+  const finished = FINAL_STATES.reduce((n, s) => n + (jobs.byState[s] ?? 0), 0);
+  const regionNames = new Set([...c.get("config").regions.map((r) => r.name), ...jobs.byRegion.map((r) => r.region)]);
+  return c.json({
+    jobs: { total, by_state: jobs.byState, active: total - finished },
+    miners: { by_status: miners.byStatus },
+    regions: [...regionNames].map((region) => {
+      const r = jobs.byRegion.find((x) => x.region === region);
+      return {
+        region,
+        queued: r?.queued ?? 0,
+        running: r?.running ?? 0,
+        online_miners: miners.onlineByRegion[region] ?? 0,
+        oldest_queued_age_seconds: r?.oldestQueuedAgeSeconds ?? null,
+      };
+    }),
+    average_job_duration_ms: jobs.averageDurationMs,
+  }, 200);
+};
+
+export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
+  const q = c.req.valid("query");
+  const page = await findJobs(createDb(c.env.DB), { state: q.state, region: q.region, clientId: q.client_id, minerId: q.miner_id }, q.limit, q.cursor);
+  return c.json({ items: page.items.map((row) => ({ ...jobView(row), client_id: row.clientId })), next_cursor: page.nextCursor }, 200);
+};
+
+export const getJob: Handler<typeof routes.getJob> = async (c) => {
+  const db = createDb(c.env.DB);
+  const { job_id: jobId } = c.req.valid("param");
+  const job = await findJob(db, jobId);
+  if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  const events = (await listJobEvents(db, jobId)).map((e) => ({
+    seq: e.seq,
+    type: e.type,
+    from_state: e.fromState as JobState | null,
+    to_state: e.toState as JobState,
+    at: toIso(e.at)!,
+    miner_id: e.minerId,
+    lease_id: e.leaseId,
+    detail: e.detail ?? null,
+  }));
+  return c.json({ ...jobView(job), client_id: job.clientId, events }, 200);
+};
+
+export const listMiners: Handler<typeof routes.listMiners> = async (c) => {
+  const q = c.req.valid("query");
+  const page = await findMiners(createDb(c.env.DB), { status: q.status, region: q.region }, q.limit, q.cursor);
+  return c.json({ items: page.items.map(minerView), next_cursor: page.nextCursor }, 200);
+};

@@ -1,0 +1,104 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createDb } from "../../db/client";
+import { getJob as findJob, listJobs as findJobs } from "../../db/queries/jobs";
+import { latestReceipt, listReceipts } from "../../db/queries/receipts";
+import { ApiError, zodDetails } from "../../http/errors";
+import type { AppEnv } from "../../http/router";
+import { regionStub } from "../../queue/client";
+import { isFinal, type JobState } from "../../queue/types";
+import { jobView, liveJobView } from "./job-view";
+import type * as routes from "./jobs.routes";
+import { SubmitJobBody } from "./jobs.routes";
+import { submitJob as submit, type SubmitContext } from "./submit";
+
+type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+function submitContext(c: Context<AppEnv>): SubmitContext {
+  return { env: c.env, db: createDb(c.env.DB), config: c.get("config"), principal: c.get("principal"), cf: c.req.raw.cf as SubmitContext["cf"] };
+}
+
+/** The caller's own job; another client's job answers 404 exactly like a missing one. */
+async function ownJob(c: Context<AppEnv>, jobId: string) {
+  const job = await findJob(createDb(c.env.DB), jobId);
+  if (!job || job.clientId !== c.get("principal").id) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  return job;
+}
+
+export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
+  const { job, replayed } = await submit(submitContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
+  return c.json(job, 201);
+};
+
+export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) => {
+  const ctx = submitContext(c);
+  const items = [];
+  for (const [index, raw] of c.req.valid("json").jobs.entries()) {
+    const { idempotency_key: key, ...rest } = raw;
+    const parsed = SubmitJobBody.safeParse(rest);
+    if (!parsed.success) {
+      items.push({ status: 422, error: { code: "INVALID_PAYLOAD", message: `invalid job at index ${index}`, details: zodDetails(parsed.error) } });
+      continue;
+    }
+    if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
+      items.push({ status: 422, error: { code: "INVALID_PAYLOAD", message: `invalid job at index ${index}`, details: [{ field: "idempotency_key", issue: "must be a string of 1-255 characters" }] } });
+      continue;
+    }
+    try {
+      const { job, replayed } = await submit(ctx, parsed.data, key);
+      items.push({ status: replayed ? 200 : 201, job });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      items.push({ status: err.status, error: err.details ? { code: err.code, message: err.message, details: err.details } : { code: err.code, message: err.message } });
+    }
+  }
+  return c.json({ items }, 200);
+};
+
+export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
+  const { state, limit, cursor } = c.req.valid("query");
+  const page = await findJobs(createDb(c.env.DB), { clientId: c.get("principal").id, state }, limit, cursor);
+  return c.json({ items: page.items.map(jobView), next_cursor: page.nextCursor }, 200);
+};
+
+export const getJob: Handler<typeof routes.getJob> = async (c) => {
+  return c.json(jobView(await ownJob(c, c.req.valid("param").job_id)), 200);
+};
+
+export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
+  const job = await ownJob(c, c.req.valid("param").job_id);
+  if (job.state === "COMPLETED") {
+    return c.json({ result: job.result ?? {}, receipt: await latestReceipt(createDb(c.env.DB), job.jobId) }, 200);
+  }
+  if (!isFinal(job.state as JobState)) throw new ApiError("JOB_NOT_READY", `job is ${job.state}; try again later`);
+  throw new ApiError("CONFLICT_STATE", `job ended ${job.state} without a result`, [
+    { field: "state", issue: job.state },
+    ...(job.error ? [{ field: "error", issue: `${job.error.code}: ${job.error.message}` }] : []),
+  ]);
+};
+
+export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
+  const job = await ownJob(c, c.req.valid("param").job_id);
+  const outcome = await regionStub(c.env, c.get("config"), job.region).cancel(job.jobId, job.clientId);
+  if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
+  // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
+  if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
+  const state = outcome.code === "JOB_NOT_FOUND" ? job.state : outcome.details?.[0]?.issue ?? job.state;
+  throw new ApiError("CONFLICT_STATE", `a ${state} job cannot be canceled`, [{ field: "state", issue: state }]);
+};
+
+export const getJobReceipt: Handler<typeof routes.getJobReceipt> = async (c) => {
+  const job = await ownJob(c, c.req.valid("param").job_id);
+  const receipt = await latestReceipt(createDb(c.env.DB), job.jobId);
+  if (!receipt) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  return c.json(receipt, 200);
+};
+
+export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c) => {
+  const job = await ownJob(c, c.req.valid("param").job_id);
+  const { limit, cursor } = c.req.valid("query");
+  const page = await listReceipts(createDb(c.env.DB), job.jobId, limit, cursor);
+  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+};

@@ -1,0 +1,17 @@
+import { requireRole } from "../../http/middleware/auth";
+import { createRouter } from "../../http/router";
+import * as handlers from "./jobs.handlers";
+import * as routes from "./jobs.routes";
+
+export const jobsRouter = createRouter();
+jobsRouter.use("/jobs", requireRole("client"));
+jobsRouter.use("/jobs/*", requireRole("client"));
+jobsRouter
+  .openapi(routes.submitJob, handlers.submitJob)
+  .openapi(routes.submitJobBatch, handlers.submitJobBatch)
+  .openapi(routes.listJobs, handlers.listJobs)
+  .openapi(routes.getJob, handlers.getJob)
+  .openapi(routes.getJobResult, handlers.getJobResult)
+  .openapi(routes.cancelJob, handlers.cancelJob)
+  .openapi(routes.getJobReceipt, handlers.getJobReceipt)
+  .openapi(routes.listJobReceipts, handlers.listJobReceipts);

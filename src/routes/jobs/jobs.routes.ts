@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import { Constraints, Cursor, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, optional } from "../../http/schemas";
+
+export const SubmitJobBody = z
+  .object({
+    payload: JsonObject,
+    constraints: optional(Constraints),
+    ttl_seconds: optional(z.number().int().min(1).max(86_400)),
+    priority: optional(z.number().int().min(-100).max(100)),
+    max_attempts: optional(z.number().int().min(1).max(10)),
+  })
+  .openapi("SubmitJob");
+
+const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "must be 1-255 printable ASCII characters").optional(),
+});
+const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
+const tags = ["Jobs"];
+const security = keyAuth;
+
+export const submitJob = createRoute({
+  method: "post", path: "/jobs", operationId: "submitJob", tags, security,
+  request: { headers: IdempotencyHeader, ...jsonBody(SubmitJobBody) },
+  responses: { 201: jsonResponse(JobView, "Job accepted"), 200: jsonResponse(JobView, "Idempotent replay"), ...openApiErrorResponses },
+});
+
+const BatchItemResult = z.object({
+  status: z.number().int(),
+  job: JobView.optional(),
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), issue: z.string() })).optional() }).optional(),
+});
+
+export const submitJobBatch = createRoute({
+  method: "post", path: "/jobs/batch", operationId: "submitJobBatch", tags, security,
+  request: jsonBody(z.object({ jobs: z.array(JsonObject).min(1).max(100) }).openapi("SubmitJobBatch")),
+  responses: { 200: jsonResponse(z.object({ items: z.array(BatchItemResult) }), "One answer per job, in order"), ...openApiErrorResponses },
+});
+
+export const listJobs = createRoute({
+  method: "get", path: "/jobs", operationId: "listJobs", tags, security,
+  request: { query: z.object({ state: JobState.optional(), limit: Limit, cursor: Cursor }) },
+  responses: { 200: jsonResponse(Page(JobView), "The caller's jobs, newest first"), ...openApiErrorResponses },
+});
+
+export const getJob = createRoute({
+  method: "get", path: "/jobs/{job_id}", operationId: "getJob", tags, security,
+  request: { params: JobParams },
+  responses: { 200: jsonResponse(JobView, "The job"), ...openApiErrorResponses },
+});
+
+export const getJobResult = createRoute({
+  method: "get", path: "/jobs/{job_id}/result", operationId: "getJobResult", tags, security,
+  request: { params: JobParams },
+  responses: { 200: jsonResponse(z.object({ result: JsonObject, receipt: Receipt.nullable() }), "Result and receipt"), ...openApiErrorResponses },
+});
+
+export const cancelJob = createRoute({
+  method: "post", path: "/jobs/{job_id}/cancel", operationId: "cancelJob", tags, security,
+  request: { params: JobParams },
+  responses: { 200: jsonResponse(JobView, "Canceled (repeating is harmless)"), ...openApiErrorResponses },
+});
+
+export const getJobReceipt = createRoute({
+  method: "get", path: "/jobs/{job_id}/receipt", operationId: "getJobReceipt", tags, security,
+  request: { params: JobParams },
+  responses: { 200: jsonResponse(Receipt, "The latest receipt"), ...openApiErrorResponses },
+});
+
+export const listJobReceipts = createRoute({
+  method: "get", path: "/jobs/{job_id}/receipts", operationId: "listJobReceipts", tags, security,
+  request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first"), ...openApiErrorResponses },
+});

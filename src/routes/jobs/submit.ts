@@ -1,0 +1,73 @@
+// Submitting one job: pick its region, claim the idempotency key, enqueue in the region DO.
+// Shared by the single and the batch endpoint so both keep exactly the same rules.
+import type { z } from "@hono/zod-openapi";
+import type { Principal } from "../../auth/principal";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { claimIdempotencyKey } from "../../db/queries/idempotency";
+import { getJob } from "../../db/queries/jobs";
+import { ApiError } from "../../http/errors";
+import { newJobId } from "../../lib/ids";
+import { regionStub, unwrap } from "../../queue/client";
+import { isKnownRegion, nearestRegion } from "../../queue/regions";
+import { canonicalJson, contentHash } from "../../receipts/canonical-json";
+import { sha256Hex } from "../../lib/hash";
+import { jobView, liveJobView, type JobViewBody } from "./job-view";
+import type { SubmitJobBody } from "./jobs.routes";
+
+export interface SubmitContext {
+  env: Env;
+  db: Db;
+  config: Config;
+  principal: Principal;
+  cf: { continent?: unknown } | undefined;
+}
+
+export interface Submitted {
+  job: JobViewBody;
+  replayed: boolean;
+}
+
+export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJobBody>, idempotencyKey?: string): Promise<Submitted> {
+  const constraints = Object.fromEntries(Object.entries(body.constraints ?? {}).filter(([, v]) => v !== undefined));
+  const region = body.constraints?.region ?? nearestRegion(ctx.config.regions, ctx.cf);
+  if (!isKnownRegion(ctx.config.regions, region)) {
+    throw new ApiError("INVALID_PAYLOAD", "unknown region", [
+      { field: "constraints.region", issue: `must be one of ${ctx.config.regions.map((r) => r.name).join(", ")}` },
+    ]);
+  }
+  const submission = {
+    clientId: ctx.principal.id,
+    region,
+    priority: body.priority ?? 0,
+    constraints,
+    payload: body.payload,
+    ttlSeconds: body.ttl_seconds ?? ctx.config.jobTtlSeconds,
+    maxAttempts: body.max_attempts ?? 3,
+  };
+  let jobId = newJobId();
+  let replayed = false;
+  if (idempotencyKey !== undefined) {
+    const { jobId: _omit, ...fingerprint } = { ...submission, jobId };
+    const requestHash = await sha256Hex(canonicalJson(fingerprint));
+    const { record, claimed } = await claimIdempotencyKey(ctx.db, {
+      principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
+    });
+    if (!claimed) {
+      if (record.requestHash !== requestHash) {
+        throw new ApiError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used with a different body", [
+          { field: "idempotency-key", issue: "reused with a different body" },
+        ]);
+      }
+      const stored = await getJob(ctx.db, record.jobId);
+      if (stored) return { job: jobView(stored), replayed: true };
+      // The first request claimed the key but never finished enqueueing: finish it now.
+      jobId = record.jobId;
+      replayed = true;
+    }
+  }
+  const { job } = unwrap(
+    await regionStub(ctx.env, ctx.config, region).enqueue({ ...submission, jobId, payloadHash: await contentHash(submission.payload) }),
+  );
+  return { job: liveJobView(job), replayed };
+}

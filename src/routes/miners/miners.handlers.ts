@@ -1,0 +1,106 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createDb } from "../../db/client";
+import { ApiError } from "../../http/errors";
+import type { AppEnv } from "../../http/router";
+import type { Outcome } from "../../lib/outcome";
+import { regionStub, unwrap, type RegionApi } from "../../queue/client";
+import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../queue/miner-directory";
+import type { MinerCall } from "../../queue/region-coordinator";
+import { isKnownRegion, nearestRegion } from "../../queue/regions";
+import type * as routes from "./miners.routes";
+
+type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+/**
+ * Runs a miner call against the miner's region DO. A cached placement can be stale (the miner
+ * re-registered elsewhere through another isolate), so MINER_NOT_FOUND retries once from D1.
+ */
+async function withMiner<T>(c: Context<AppEnv>, call: (stub: RegionApi, miner: MinerCall) => Promise<Outcome<T>>): Promise<T> {
+  const principal = c.get("principal");
+  const header = c.req.header("x-miner-id");
+  for (let attempt = 0; ; attempt++) {
+    const { minerId, region } = await resolveMiner(c.env.DB, principal, header);
+    const outcome = await call(regionStub(c.env, c.get("config"), region), { minerId, ownerId: principal.id });
+    if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) return unwrap(outcome);
+    forgetMiner(minerId);
+  }
+}
+
+export const register: Handler<typeof routes.register> = async (c) => {
+  const body = c.req.valid("json");
+  const config = c.get("config");
+  const principal = c.get("principal");
+  const minerId = body.miner_id ?? principal.id;
+  const placement = await findPlacement(c.env.DB, minerId);
+  if (placement && placement.ownerId !== principal.id) {
+    throw new ApiError("CONFLICT_STATE", "miner_id is registered by another key", [{ field: "miner_id", issue: "taken" }]);
+  }
+  const region = body.region ?? placement?.region ?? nearestRegion(config.regions, c.req.raw.cf as { continent?: unknown });
+  if (!isKnownRegion(config.regions, region)) {
+    throw new ApiError("INVALID_PAYLOAD", "unknown region", [
+      { field: "region", issue: `must be one of ${config.regions.map((r) => r.name).join(", ")}` },
+    ]);
+  }
+  if (placement && placement.region !== region) unwrap(await regionStub(c.env, config, placement.region).retire(minerId));
+  const { capabilities, concurrency } = body;
+  const registered = unwrap(
+    await regionStub(c.env, config, region).register({
+      minerId, ownerId: principal.id, region, capabilities: capabilities ?? {}, concurrency: concurrency ?? 1,
+    }),
+  );
+  rememberMiner(minerId, principal.id, region);
+  return c.json({
+    status: "ok" as const,
+    miner_id: minerId,
+    session_token: registered.sessionToken,
+    region,
+    heartbeat_interval_seconds: config.heartbeatIntervalSeconds,
+    heartbeat_timeout_seconds: config.heartbeatTimeoutSeconds,
+  }, 200);
+};
+
+export const heartbeat: Handler<typeof routes.heartbeat> = async (c) => {
+  const { inflight, status, metadata } = c.req.valid("json") ?? {};
+  const reported = { inflight: inflight ?? null, status: status ?? null, metadata: metadata ?? null };
+  const answer = await withMiner(c, (stub, miner) => stub.heartbeat(miner, reported));
+  return c.json({ status: "ok" as const, ...answer }, 200);
+};
+
+export const poll: Handler<typeof routes.poll> = async (c) => {
+  const { max_wait_seconds: maxWait = 15, max_jobs: maxJobs = 1 } = c.req.valid("json") ?? {};
+  let jobs;
+  try {
+    jobs = await withMiner(c, (stub, miner) => stub.poll(miner, maxJobs, maxWait));
+  } catch (err) {
+    // A DO restarted while the poll was parked: nothing was leased to it, so the miner just polls again.
+    if (isDurableObjectReset(err)) return c.body(null, 204);
+    throw err;
+  }
+  if (jobs.length === 0) return c.body(null, 204);
+  return maxJobs > 1 ? c.json({ items: jobs }, 200) : c.json(jobs[0]!, 200);
+};
+
+export const result: Handler<typeof routes.result> = async (c) => {
+  const { job_id: jobId } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const answer = await withMiner(c, (stub, miner) => stub.complete(miner, jobId, body.lease_id, body.result, body.metrics ?? {}));
+  return c.json({ status: "ok" as const, receipt: answer.receipt }, 200);
+};
+
+export const fail: Handler<typeof routes.fail> = async (c) => {
+  const { job_id: jobId } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const error = { code: body.error_code ?? "MINER_ERROR", message: body.error_message ?? "" };
+  const answer = await withMiner(c, (stub, miner) => stub.fail(miner, jobId, body.lease_id, error, body.retryable ?? true));
+  return c.json({ status: "ok" as const, state: answer.state }, 200);
+};
+
+export const drain: Handler<typeof routes.drain> = async (c) => {
+  await withMiner(c, (stub, miner) => stub.drain(miner));
+  return c.json({ status: "ok" as const, state: "DRAINING" as const }, 200);
+};
+
+function isDurableObjectReset(err: unknown): boolean {
+  return err instanceof Error && ((err as { retryable?: boolean }).retryable === true || (err as { durableObjectReset?: boolean }).durableObjectReset === true);
+}

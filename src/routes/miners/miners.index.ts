@@ -1,0 +1,14 @@
+import { requireRole } from "../../http/middleware/auth";
+import { createRouter } from "../../http/router";
+import * as handlers from "./miners.handlers";
+import * as routes from "./miners.routes";
+
+export const minersRouter = createRouter();
+minersRouter.use("/miners/*", requireRole("miner"));
+minersRouter
+  .openapi(routes.register, handlers.register)
+  .openapi(routes.heartbeat, handlers.heartbeat)
+  .openapi(routes.poll, handlers.poll)
+  .openapi(routes.result, handlers.result)
+  .openapi(routes.fail, handlers.fail)
+  .openapi(routes.drain, handlers.drain);

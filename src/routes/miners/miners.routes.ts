@@ -1,0 +1,132 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import { AssignedJob, JobId, JobState, JsonObject, LeaseId, MinerId, Receipt, optional } from "../../http/schemas";
+
+const tags = ["Miners"];
+const security = keyAuth;
+const MinerHeader = z.object({ "x-miner-id": MinerId.optional() });
+const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
+
+const Capabilities = z
+  .object({
+    gpus: optional(z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7) })).max(64)),
+    cuda: optional(z.string().regex(/^\d+(\.\d+){0,3}$/, "must look like 12 or 12.3")),
+    models: optional(z.array(z.string().min(1).max(256)).max(1024)),
+    price: optional(z.number().nonnegative().max(1e12)),
+  })
+  .catchall(z.unknown())
+  .openapi("Capabilities");
+
+export const RegisterBody = z
+  .object({
+    capabilities: optional(Capabilities),
+    concurrency: optional(z.number().int().min(1).max(64)),
+    region: optional(z.string().min(1).max(32)),
+    miner_id: optional(MinerId),
+  })
+  .openapi("RegisterMiner");
+
+const Metrics = z
+  .object({
+    units: optional(z.number().nonnegative().max(1e15)),
+    unit_type: optional(z.string().min(1).max(64)),
+    price: optional(z.number().nonnegative().max(1e15)),
+    duration_ms: optional(z.number().int().nonnegative().max(1e13)),
+  })
+  .openapi("Metrics");
+
+export const register = createRoute({
+  method: "post", path: "/miners/register", operationId: "registerMiner", tags, security,
+  request: jsonBody(RegisterBody),
+  responses: {
+    200: jsonResponse(
+      z.object({
+        status: z.literal("ok"), miner_id: MinerId, session_token: z.string(), region: z.string(),
+        heartbeat_interval_seconds: z.number().int(), heartbeat_timeout_seconds: z.number().int(),
+      }),
+      "Registered (again)",
+    ),
+    ...openApiErrorResponses,
+  },
+});
+
+export const heartbeat = createRoute({
+  method: "post", path: "/miners/heartbeat", operationId: "minerHeartbeat", tags, security,
+  request: {
+    headers: MinerHeader,
+    ...jsonBody(
+      z.object({
+        inflight: optional(z.union([z.number().int().nonnegative().max(1e6), z.array(z.string().max(64)).max(1024)])),
+        status: optional(z.string().max(64)),
+        metadata: optional(JsonObject),
+      }).openapi("Heartbeat"),
+      false,
+    ),
+  },
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok"), cancel: z.array(JobId), drain: z.boolean() }), "Alive; leases renewed"),
+    ...openApiErrorResponses,
+  },
+});
+
+export const poll = createRoute({
+  method: "post", path: "/miners/poll", operationId: "pollMiner", tags, security,
+  request: {
+    headers: MinerHeader,
+    ...jsonBody(
+      z.object({
+        max_wait_seconds: optional(z.number().int().min(0).max(30)),
+        max_jobs: optional(z.number().int().min(1).max(64)),
+      }).openapi("Poll"),
+      false,
+    ),
+  },
+  responses: {
+    200: jsonResponse(z.union([AssignedJob, z.object({ items: z.array(AssignedJob) })]), "Work leased to this miner"),
+    204: { description: "Nothing fits (or at capacity, or draining) once the wait is over" },
+    ...openApiErrorResponses,
+  },
+});
+
+export const result = createRoute({
+  method: "post", path: "/miners/{job_id}/result", operationId: "submitResult", tags, security,
+  request: {
+    params: JobParams,
+    headers: MinerHeader,
+    ...jsonBody(z.object({ result: JsonObject, metrics: optional(Metrics), lease_id: optional(LeaseId) }).openapi("Result")),
+  },
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok"), receipt: Receipt.nullable() }), "Completed; the receipt"),
+    ...openApiErrorResponses,
+  },
+});
+
+export const fail = createRoute({
+  method: "post", path: "/miners/{job_id}/fail", operationId: "submitFailure", tags, security,
+  request: {
+    params: JobParams,
+    headers: MinerHeader,
+    ...jsonBody(
+      z.object({
+        error_code: optional(z.string().min(1).max(64)),
+        error_message: optional(z.string().max(4096)),
+        retryable: optional(z.boolean()),
+        metrics: optional(Metrics),
+        lease_id: optional(LeaseId),
+      }).openapi("Failure"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok"), state: JobState }), "Requeued with backoff, or FAILED"),
+    ...openApiErrorResponses,
+  },
+});
+
+export const drain = createRoute({
+  method: "post", path: "/miners/drain", operationId: "drainMiner", tags, security,
+  request: { headers: MinerHeader },
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok"), state: z.literal("DRAINING") }), "No new work; running jobs finish"),
+    ...openApiErrorResponses,
+  },
+});

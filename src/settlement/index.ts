@@ -1,0 +1,31 @@
+// Each issued receipt becomes a pending settlement. The recorder only returns outbox writes, so
+// the settlement row reaches D1 in the same flush as its receipt; a chain or payment
+// integration replaces PendingSettlementRecorder and settles the pending rows later.
+import type { OutboxWrite } from "../queue/outbox";
+import type { Receipt } from "../receipts/build";
+
+export interface SettlementRecorder {
+  recordIssued(receipt: Receipt, issuedAt: number): OutboxWrite[];
+}
+
+export class PendingSettlementRecorder implements SettlementRecorder {
+  recordIssued(receipt: Receipt, issuedAt: number): OutboxWrite[] {
+    return [
+      {
+        kind: "settlement",
+        row: {
+          settlementId: receipt.receipt_id,
+          receiptId: receipt.receipt_id,
+          jobId: receipt.job_id,
+          provider: receipt.provider,
+          client: receipt.client,
+          amount: receipt.price,
+          unitType: receipt.unit_type,
+          units: receipt.units,
+          status: "pending",
+          createdAt: issuedAt,
+        },
+      },
+    ];
+  }
+}

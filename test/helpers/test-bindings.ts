@@ -1,0 +1,23 @@
+// Settings every in-workerd test runs with. Plain values only: this file is read by vitest.config.ts.
+export const TEST_KEYS = {
+  client: "test-client-key-0123456789abcdef",
+  client2: "test-client2-key-0123456789abcdef",
+  miner: "test-miner-key-0123456789abcdef",
+  miner2: "test-miner2-key-0123456789abcdef",
+  admin: "test-admin-key-0123456789abcdef",
+} as const;
+
+export const TEST_SEEDS = {
+  signing: "e2c35a46318ec09cf1cc04f06c4ba18bf2cd3f0ed318d986f01228bdbf9fd326",
+  attestation: "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
+} as const;
+
+export const TEST_BINDINGS = {
+  APP_ENV: "test",
+  REGIONS: "local,eu-west:weur,us-east:enam",
+  CLIENT_API_KEYS: `${TEST_KEYS.client},${TEST_KEYS.client2}`,
+  MINER_API_KEYS: `${TEST_KEYS.miner},${TEST_KEYS.miner2}`,
+  ADMIN_API_KEYS: TEST_KEYS.admin,
+  RECEIPT_SIGNING_KEY_HEX: TEST_SEEDS.signing,
+  RECEIPT_ATTESTATION_KEY_HEX: TEST_SEEDS.attestation,
+} as const;
