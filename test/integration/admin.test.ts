@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+
+describe("admin views", () => {
+  it("shows a job with its full event history", async () => {
+    const region = "eu-west";
+    const gpu = uniqueName("gpu");
+    const minerId = uniqueName("m");
+    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
+    const job = await submit({ payload: {}, constraints: { region, gpu } });
+    const lease = await pollAs(minerId);
+    await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, { result: { ok: 1 }, lease_id: lease.body.lease_id });
+    const res = await call("GET", `/v1/admin/jobs/${job.body.job_id}`, { key: "admin" });
+    expect(res.status).toBe(200);
+    expect(res.body.client_id).toMatch(/^cli_/);
+    expect(res.body.events.map((e: { type: string; to_state: string }) => [e.type, e.to_state])).toEqual([
+      ["submitted", "QUEUED"],
+      ["leased", "RUNNING"],
+      ["completed", "COMPLETED"],
+    ]);
+    expect(res.body.events[1]).toMatchObject({ miner_id: minerId, lease_id: lease.body.lease_id });
+  });
+
+  it("answers 404 for an unknown job", async () => {
+    const res = await call("GET", `/v1/admin/jobs/${"b".repeat(32)}`, { key: "admin" });
+    expect(res.status).toBe(404);
+  });
+
+  it("filters jobs by state, region, client and miner with cursor pagination", async () => {
+    const region = "us-east";
+    const gpu = uniqueName("gpu");
+    const minerId = uniqueName("m");
+    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
+    const job = await submit({ payload: {}, constraints: { region, gpu } });
+    await pollAs(minerId);
+    const byMiner = await call("GET", `/v1/admin/jobs?miner_id=${minerId}`, { key: "admin" });
+    expect(byMiner.body.items.map((j: { job_id: string }) => j.job_id)).toEqual([job.body.job_id]);
+    const running = await call("GET", `/v1/admin/jobs?state=RUNNING&region=${region}&limit=100`, { key: "admin" });
+    expect(running.body.items.every((j: { state: string; region: string }) => j.state === "RUNNING" && j.region === region)).toBe(true);
+    const clientId = byMiner.body.items[0].client_id;
+    const page1 = await call("GET", `/v1/admin/jobs?client_id=${clientId}&limit=1`, { key: "admin" });
+    expect(page1.body.items).toHaveLength(1);
+    expect(page1.body.next_cursor).toEqual(expect.any(String));
+    const page2 = await call("GET", `/v1/admin/jobs?client_id=${clientId}&limit=1&cursor=${page1.body.next_cursor}`, { key: "admin" });
+    expect(page2.body.items[0].job_id).not.toBe(page1.body.items[0].job_id);
+  });
+
+  it("lists miners with status and region filters, DRAINING included", async () => {
+    const minerId = uniqueName("m");
+    await registerMiner(minerId, { region: "local" });
+    await minerCall(minerId, "/v1/miners/drain");
+    const res = await call("GET", "/v1/admin/miners?status=DRAINING&region=local&limit=100", { key: "admin" });
+    expect(res.status).toBe(200);
+    const mine = res.body.items.find((m: { miner_id: string }) => m.miner_id === minerId);
+    expect(mine).toMatchObject({ status: "DRAINING", region: "local", concurrency: 1 });
+    expect(JSON.stringify(res.body)).not.toContain("test-miner-key");
+  });
+
+  it("reports stats by state, region and miner status", async () => {
+    const region = "eu-west";
+    await submit({ payload: {}, constraints: { region, gpu: "stats-gpu-nobody-has" } });
+    const res = await call("GET", "/v1/admin/stats", { key: "admin" });
+    expect(res.status).toBe(200);
+    expect(res.body.jobs.by_state.QUEUED).toBeGreaterThanOrEqual(1);
+    expect(res.body.jobs.total).toBeGreaterThanOrEqual(res.body.jobs.active);
+    const eu = res.body.regions.find((r: { region: string }) => r.region === region);
+    expect(eu.queued).toBeGreaterThanOrEqual(1);
+    expect(eu.oldest_queued_age_seconds).toBeGreaterThanOrEqual(0);
+    expect(res.body.miners.by_status).toEqual(expect.any(Object));
+  });
+
+  it("refuses client and miner keys with 403", async () => {
+    expect((await call("GET", "/v1/admin/miners", { key: "client" })).status).toBe(403);
+    expect((await call("GET", "/v1/admin/jobs", { key: "miner" })).status).toBe(403);
+  });
+});
