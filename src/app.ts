@@ -8,6 +8,7 @@ import { adminRouter } from "./routes/admin/admin.index";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs/jobs.index";
 import { minersRouter } from "./routes/miners/miners.index";
+import { receiptsRouter } from "./routes/receipts/receipts.index";
 import { APP_VERSION } from "./version";
 
 export function createApp() {
@@ -30,6 +31,7 @@ export function createApp() {
 
   // Public
   app.route("/v1", healthRouter);
+  app.route("/v1", receiptsRouter);
   // Clients, miners, admins
   app.route("/v1", jobsRouter);
   app.route("/v1", minersRouter);

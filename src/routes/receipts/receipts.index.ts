@@ -1,0 +1,5 @@
+import { createRouter } from "../../http/router";
+import * as handlers from "./receipts.handlers";
+import * as routes from "./receipts.routes";
+
+export const receiptsRouter = createRouter().openapi(routes.listKeys, handlers.listKeys).openapi(routes.verify, handlers.verify);

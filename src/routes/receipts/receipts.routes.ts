@@ -1,0 +1,32 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { jsonBody, jsonResponse, openApiErrorResponses } from "../../http/openapi-errors";
+import { JsonObject } from "../../http/schemas";
+
+const tags = ["Receipts"];
+
+export const PublishedKey = z
+  .object({
+    key_id: z.string(),
+    alg: z.literal("Ed25519"),
+    use: z.enum(["signing", "attestation"]),
+    status: z.enum(["active", "retired"]),
+    public_key_hex: z.string(),
+  })
+  .openapi("PublishedKey");
+
+export const listKeys = createRoute({
+  method: "get", path: "/receipts/keys", operationId: "listReceiptKeys", tags,
+  responses: {
+    200: jsonResponse(z.object({ coordinator_id: z.string(), keys: z.array(PublishedKey) }), "Keys a verifier may trust"),
+    ...openApiErrorResponses,
+  },
+});
+
+export const verify = createRoute({
+  method: "post", path: "/receipts/verify", operationId: "verifyReceipt", tags,
+  request: jsonBody(JsonObject.openapi({ description: "A receipt, or {receipt: ...} as /result returns it" })),
+  responses: {
+    200: jsonResponse(z.object({ valid: z.boolean(), reasons: z.array(z.string()) }), "Whether the receipt verifies, and why not"),
+    ...openApiErrorResponses,
+  },
+});
