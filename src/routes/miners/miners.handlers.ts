@@ -73,9 +73,11 @@ export const poll: Handler<typeof routes.poll> = async (c) => {
   try {
     jobs = await withMiner(c, (stub, miner) => stub.poll(miner, maxJobs, maxWait));
   } catch (err) {
-    // A DO restarted while the poll was parked: nothing was leased to it, so the miner just polls again.
-    if (isDurableObjectReset(err)) return c.body(null, 204);
-    throw err;
+    // The region DO was reset or evicted while the poll was parked. Whatever it may have leased
+    // and not delivered comes back when the lease expires, so the miner simply polls again.
+    if (err instanceof ApiError) throw err;
+    console.warn(JSON.stringify({ level: "warn", request_id: c.get("requestId"), msg: "parked poll interrupted", error: String(err) }));
+    return c.body(null, 204);
   }
   if (jobs.length === 0) return c.body(null, 204);
   return maxJobs > 1 ? c.json({ items: jobs }, 200) : c.json(jobs[0]!, 200);
@@ -100,7 +102,3 @@ export const drain: Handler<typeof routes.drain> = async (c) => {
   await withMiner(c, (stub, miner) => stub.drain(miner));
   return c.json({ status: "ok" as const, state: "DRAINING" as const }, 200);
 };
-
-function isDurableObjectReset(err: unknown): boolean {
-  return err instanceof Error && ((err as { retryable?: boolean }).retryable === true || (err as { durableObjectReset?: boolean }).durableObjectReset === true);
-}

@@ -1,0 +1,302 @@
+import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+  alarmAt, d1Events, d1Job, freshRegion, regionByName, liveJob, minerCall, newJob, outboxSize, registration, setClock, setD1Failing,
+} from "../helpers/region";
+
+const T0 = Date.UTC(2030, 0, 1);
+const HEARTBEAT_TIMEOUT_MS = 30_000;
+
+describe("dead miners", () => {
+  it("requeues a dead miner's job; a second miner completes it; the first miner's late result is refused", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "slow"));
+    await api.register(registration(name, "fast"));
+    const job = newJob(name);
+    await api.enqueue(job);
+    const first = await api.poll(minerCall("slow"), 1, 0);
+    if (!first.ok) throw new Error("poll refused");
+    expect(first.value[0]!.job_id).toBe(job.jobId);
+
+    // "fast" keeps heartbeating; "slow" goes silent past the timeout.
+    await setClock(stub, T0 + HEARTBEAT_TIMEOUT_MS - 1000);
+    await api.heartbeat(minerCall("fast"), {});
+    expect(await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS + 1)).toBe(true);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "QUEUED", attempts: 1, minerId: null });
+
+    const second = await api.poll(minerCall("fast"), 1, 0);
+    if (!second.ok) throw new Error("poll refused");
+    expect(second.value[0]).toMatchObject({ job_id: job.jobId, attempt: 2 });
+    const done = await api.complete(minerCall("fast"), job.jobId, second.value[0]!.lease_id, { ok: 1 }, {});
+    expect(done.ok).toBe(true);
+
+    const late = await api.complete(minerCall("slow"), job.jobId, first.value[0]!.lease_id, { stale: 1 }, {});
+    expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "COMPLETED", assigned_miner_id: "fast", attempts: 1 });
+    expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "lease_lost", "leased", "completed"]);
+  });
+
+  it("marks a silent miner OFFLINE by alarm and brings it back ONLINE on heartbeat, its old lease still lost", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name);
+    await api.enqueue(job);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
+    const { env } = await import("cloudflare:workers");
+    const status = () => env.DB.prepare("SELECT status FROM miners WHERE miner_id = 'm1'").first<{ status: string }>();
+    expect((await status())!.status).toBe("OFFLINE");
+    await api.heartbeat(minerCall("m1"), {});
+    expect((await status())!.status).toBe("ONLINE");
+    const late = await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "X", message: "" }, true);
+    expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
+  });
+
+  it("fails a job whose last attempt's miner died", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name, { maxAttempts: 1 });
+    await api.enqueue(job);
+    await api.poll(minerCall("m1"), 1, 0);
+    await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "FAILED", attempts: 1, error: { code: "LEASE_EXPIRED" } });
+  });
+
+  it("keeps a miner alive while its long-poll is parked", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "parked", 2));
+    await api.enqueue(newJob(name));
+    const lease = await api.poll(minerCall("parked"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    const parked = api.poll(minerCall("parked"), 1, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS + 1);
+    expect(await liveJob(stub, lease.value[0]!.job_id)).toMatchObject({ state: "RUNNING" });
+    expect(await parked).toEqual({ ok: true, value: [] });
+  });
+});
+
+describe("retries and expiry", () => {
+  it("does not offer a retried job again before its backoff has passed", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name);
+    await api.enqueue(job);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    const failed = await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "OOM", message: "oom" }, true);
+    expect(failed).toEqual({ ok: true, value: { state: "QUEUED" } });
+    // RETRY_BACKOFF_BASE_SECONDS is 2: the first retry waits 2 s, the second 4 s.
+    await setClock(stub, T0 + 1999);
+    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    await setClock(stub, T0 + 2000);
+    const again = await api.poll(minerCall("m1"), 1, 0);
+    if (!again.ok) throw new Error("poll refused");
+    expect(again.value[0]).toMatchObject({ job_id: job.jobId, attempt: 2 });
+    await api.fail(minerCall("m1"), job.jobId, again.value[0]!.lease_id, { code: "OOM", message: "oom" }, true);
+    await setClock(stub, T0 + 2000 + 3999);
+    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    await setClock(stub, T0 + 2000 + 4000);
+    const third = await api.poll(minerCall("m1"), 1, 0);
+    if (!third.ok) throw new Error("poll refused");
+    await api.fail(minerCall("m1"), job.jobId, third.value[0]!.lease_id, { code: "OOM", message: "last" }, true);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "FAILED", attempts: 3, error: { code: "OOM", message: "last" } });
+  });
+
+  it("hands a job whose backoff ends to a parked poll, woken by the alarm", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name);
+    await api.enqueue(job);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "E", message: "" }, true);
+    const parked = api.poll(minerCall("m1"), 1, 10);
+    await new Promise((r) => setTimeout(r, 50));
+    await alarmAt(stub, T0 + 2000);
+    const res = await parked;
+    expect(res.ok && res.value[0]?.job_id).toBe(job.jobId);
+  });
+
+  it("expires a QUEUED job by alarm, unread", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    const job = newJob(name, { ttlSeconds: 5 });
+    await api.enqueue(job);
+    await alarmAt(stub, T0 + 5000);
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
+  });
+
+  it("expires a RUNNING job and tells its miner through cancel on the next heartbeat", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name, { ttlSeconds: 10 });
+    await api.enqueue(job);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    await setClock(stub, T0 + 9000);
+    await api.heartbeat(minerCall("m1"), {});
+    await alarmAt(stub, T0 + 10_000);
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
+    expect(await api.heartbeat(minerCall("m1"), {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
+    const late = await api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, {}, {});
+    expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
+  });
+});
+
+describe("exactly one outcome", () => {
+  it("lets a cancel racing a result end the job exactly one way", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { name, stub, api } = freshRegion();
+      await setClock(stub, T0);
+      await api.register(registration(name, "m1"));
+      const job = newJob(name);
+      await api.enqueue(job);
+      const lease = await api.poll(minerCall("m1"), 1, 0);
+      if (!lease.ok) throw new Error("poll refused");
+      const [canceled, completed] = await Promise.all([
+        api.cancel(job.jobId, "cli_test"),
+        api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { r: round }, {}),
+      ]);
+      const final = await d1Job(job.jobId);
+      if (final!.state === "CANCELED") {
+        expect(canceled.ok).toBe(true);
+        expect(completed).toMatchObject({ ok: false, code: "LEASE_LOST" });
+      } else {
+        expect(final!.state).toBe("COMPLETED");
+        expect(completed.ok).toBe(true);
+        expect(canceled).toMatchObject({ ok: false, code: "CONFLICT_STATE" });
+      }
+    }
+  });
+
+  it("issues one receipt for two concurrent identical results", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name);
+    await api.enqueue(job);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    const send = () => api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { same: true }, { units: 1 });
+    const [a, b] = await Promise.all([send(), send()]);
+    expect(a.ok && b.ok).toBe(true);
+    if (a.ok && b.ok) expect(a.value.receipt).toEqual(b.value.receipt);
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM receipts WHERE job_id = ?").bind(job.jobId).first<{ n: number }>();
+    expect(n!.n).toBe(1);
+  });
+
+  it("leases each of 50 jobs exactly once to 200 concurrent polls", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    const miners = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    await Promise.all(miners.map((m) => api.register(registration(name, m))));
+    for (let i = 0; i < 50; i++) await api.enqueue(newJob(name));
+    const polls = await Promise.all(miners.map((m) => api.poll(minerCall(m), 1, 0)));
+    const leased = polls.flatMap((p) => (p.ok ? p.value.map((j) => j.job_id) : []));
+    expect(leased).toHaveLength(50);
+    expect(new Set(leased).size).toBe(50);
+  });
+
+  it("never moves a job out of a final state", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const job = newJob(name, { ttlSeconds: 5 });
+    await api.enqueue(job);
+    await api.cancel(job.jobId, "cli_test");
+    await alarmAt(stub, T0 + 10_000);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "CANCELED" });
+    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+  });
+});
+
+describe("drain", () => {
+  it("lets a draining miner finish what it holds but gives it nothing new", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1", 2));
+    const held = newJob(name);
+    await api.enqueue(held);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    await api.drain(minerCall("m1"));
+    await api.enqueue(newJob(name));
+    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    expect((await api.complete(minerCall("m1"), held.jobId, lease.value[0]!.lease_id, {}, {})).ok).toBe(true);
+  });
+});
+
+describe("DO and D1 convergence", () => {
+  it("keeps every change in the outbox while D1 fails and converges in order after it recovers", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    await setD1Failing(stub, true);
+    const job = newJob(name);
+    expect((await api.enqueue(job)).ok).toBe(true);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    expect((await api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { v: 1 }, {})).ok).toBe(true);
+    expect(await d1Job(job.jobId)).toBeNull();
+    expect(await outboxSize(stub)).toBeGreaterThan(0);
+
+    await setD1Failing(stub, false);
+    expect(await alarmAt(stub, T0 + 1000)).toBe(true);
+    expect(await outboxSize(stub)).toBe(0);
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "COMPLETED", version: 3 });
+    expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "completed"]);
+  });
+
+  it("keeps queue, leases and pending outbox across an eviction", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "m1"));
+    const leasedJob = newJob(name, { priority: 10 });
+    const queuedJob = newJob(name);
+    await api.enqueue(leasedJob);
+    await api.enqueue(queuedJob);
+    const lease = await api.poll(minerCall("m1"), 1, 0);
+    if (!lease.ok) throw new Error("poll refused");
+    await setD1Failing(stub, true);
+    await api.cancel(queuedJob.jobId, "cli_test");
+    await evictDurableObject(stub);
+
+    await setClock(stub, T0 + 1000);
+    expect(await outboxSize(stub)).toBeGreaterThan(0);
+    const done = await api.complete(minerCall("m1"), leasedJob.jobId, lease.value[0]!.lease_id, { ok: true }, {});
+    expect(done.ok).toBe(true);
+    expect(await outboxSize(stub)).toBe(0);
+    expect(await d1Job(queuedJob.jobId)).toMatchObject({ state: "CANCELED" });
+    expect(await d1Job(leasedJob.jobId)).toMatchObject({ state: "COMPLETED" });
+  });
+
+  it("fails a parked long-poll cleanly when the DO is reset", async () => {
+    const { name, api } = freshRegion();
+    await api.register(registration(name, "m1"));
+    const started = Date.now();
+    const parked = api.poll(minerCall("m1"), 1, 20).then(
+      (value) => ({ settled: "value" as const, value }),
+      (error: unknown) => ({ settled: "error" as const, error }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await abortAllDurableObjects();
+    const outcome = await parked;
+    expect(outcome.settled).toBe("error");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The miner polls again (through a new stub: the old one saw the reset) and gets work from the same queue.
+    const { api: restarted } = regionByName(name);
+    await restarted.enqueue(newJob(name));
+    const again = await restarted.poll(minerCall("m1"), 1, 0);
+    expect(again.ok && again.value).toHaveLength(1);
+  });
+});

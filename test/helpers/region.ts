@@ -1,0 +1,93 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import type { NewJob } from "../../src/queue/region-queue";
+import type { Job } from "../../src/queue/types";
+import { uniqueName } from "./api";
+
+export type RegionStub = DurableObjectStub<RegionCoordinator>;
+
+/** A fresh region DO of its own, driven through its RPC methods like the Worker drives it. */
+export function freshRegion(): { name: string; stub: RegionStub; api: RegionCoordinator } {
+  return regionByName(uniqueName("region"));
+}
+
+export function regionByName(name: string): { name: string; stub: RegionStub; api: RegionCoordinator } {
+  const stub = env.REGION_COORDINATOR.get(env.REGION_COORDINATOR.idFromName(`region:${name}`));
+  return { name, stub, api: stub as unknown as RegionCoordinator };
+}
+
+/** Pins the DO's clock (the time seam); storage, D1 and crypto stay real. */
+export function setClock(stub: RegionStub, at: number): Promise<void> {
+  return runInDurableObject(stub, (instance: RegionCoordinator) => {
+    instance.now = () => at;
+  });
+}
+
+/** Pins the clock and runs the alarm, as the runtime would at that time. */
+export async function alarmAt(stub: RegionStub, at: number): Promise<boolean> {
+  await setClock(stub, at);
+  return runDurableObjectAlarm(stub);
+}
+
+export function liveJob(stub: RegionStub, jobId: string): Promise<Job | null> {
+  return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+    const row = state.storage.sql.exec<{ doc: string }>("SELECT doc FROM jobs WHERE job_id = ?", jobId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as Job) : null;
+  });
+}
+
+export function outboxSize(stub: RegionStub): Promise<number> {
+  return runInDurableObject(stub, (_instance: RegionCoordinator, state) =>
+    state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+  );
+}
+
+/** Makes the DO's D1 writes fail (or work again) without touching D1 itself. */
+export function setD1Failing(stub: RegionStub, failing: boolean): Promise<void> {
+  return runInDurableObject(stub, (instance: RegionCoordinator) => {
+    instance.d1 = failing
+      ? (new Proxy(env.DB, {
+          get: (target, prop) =>
+            prop === "batch" ? () => Promise.reject(new Error("injected D1 outage")) : Reflect.get(target, prop, target),
+        }) as D1Database)
+      : env.DB;
+  });
+}
+
+export async function d1Job(jobId: string) {
+  return env.DB.prepare("SELECT state, version, attempts, assigned_miner_id FROM jobs WHERE job_id = ?").bind(jobId).first<{
+    state: string; version: number; attempts: number; assigned_miner_id: string | null;
+  }>();
+}
+
+export async function d1Events(jobId: string): Promise<string[]> {
+  const rows = await env.DB.prepare("SELECT type FROM job_events WHERE job_id = ? ORDER BY seq").bind(jobId).all<{ type: string }>();
+  return rows.results.map((r) => r.type);
+}
+
+let counter = 0;
+export function newJob(region: string, overrides: Partial<NewJob> = {}): NewJob {
+  counter += 1;
+  const jobId = crypto.randomUUID().replace(/-/g, "");
+  return {
+    jobId,
+    clientId: "cli_test",
+    region,
+    priority: 0,
+    constraints: {},
+    payload: { n: counter },
+    payloadHash: `sha256:${"0".repeat(64)}`,
+    ttlSeconds: 900,
+    maxAttempts: 3,
+    ...overrides,
+  };
+}
+
+export const GPU_MINER = { capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 }, concurrency: 1 };
+
+export function registration(region: string, minerId: string, concurrency = 1) {
+  return { minerId, ownerId: "mnr_test", region, capabilities: GPU_MINER.capabilities, concurrency };
+}
+
+export const minerCall = (minerId: string) => ({ minerId, ownerId: "mnr_test" });
