@@ -1,0 +1,54 @@
+// A poll reads the head of each fitting queue class through the jobs_queue index, so its cost
+// does not grow with the number of queued jobs. Measured in rows read by SQLite, not in time.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import { RegionQueue } from "../../src/queue/region-queue";
+import { Store } from "../../src/queue/store";
+import { freshRegion, newJob, registration } from "../helpers/region";
+
+const SETTINGS = { heartbeatTimeoutMs: 30_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000 };
+
+/** SqlStorage that adds up rowsRead of every cursor it hands out. */
+function countingSql(sql: SqlStorage) {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const counted = new Proxy(sql, {
+    get(target, prop) {
+      if (prop !== "exec") return Reflect.get(target, prop, target);
+      return (query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = target.exec(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      };
+    },
+  });
+  return { sql: counted, rowsRead: () => cursors.reduce((n, c) => n + c.rowsRead, 0), reset: () => (cursors.length = 0) };
+}
+
+async function rowsReadByOnePoll(queued: number): Promise<number> {
+  const { name, stub } = freshRegion();
+  return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+    const counter = countingSql(state.storage.sql);
+    const queue = new RegionQueue(new Store(counter.sql), SETTINGS);
+    const now = Date.UTC(2032, 0, 1);
+    state.storage.transactionSync(() => {
+      queue.register(registration(name, "m1"), now);
+      // Most of the queue needs a GPU this miner lacks; a few jobs fit.
+      for (let i = 0; i < queued; i++) queue.enqueue(newJob(name, { constraints: { gpu: "H100" }, priority: i % 5 }), now);
+      for (let i = 0; i < 3; i++) queue.enqueue(newJob(name, { constraints: { gpu: "A100" } }), now);
+    });
+    counter.reset();
+    const leased = state.storage.transactionSync(() => queue.lease("m1", "mnr_test", 1, now + 1));
+    expect(leased.ok && leased.value).toHaveLength(1);
+    return counter.rowsRead();
+  });
+}
+
+describe("poll cost", () => {
+  it("reads about as many rows with 20 000 queued jobs as with 100", async () => {
+    const small = await rowsReadByOnePoll(100);
+    const large = await rowsReadByOnePoll(20_000);
+    expect(large).toBeLessThanOrEqual(small + 5);
+    expect(large).toBeLessThan(100);
+  }, 120_000);
+});
