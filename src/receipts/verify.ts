@@ -56,7 +56,8 @@ export async function verifyReceipt(receipt: unknown, trusted: readonly TrustedK
   }
   let bytes: Uint8Array;
   try {
-    // The original object, not zod's copy: the signature covers exactly what was received.
+    // The original object, not zod's copy: the signature covers exactly what was received, and
+    // zod's copy would lose a member named "__proto__".
     bytes = receiptSigningBytes(receipt as Record<string, unknown>);
   } catch (error) {
     return result([`MALFORMED: not canonical JSON: ${error instanceof Error ? error.message : "unknown"}`]);
