@@ -93,3 +93,24 @@ describe("receipts", () => {
     expect(settlement).toEqual({ status: "pending", amount: 0.25, provider: receipt.provider });
   });
 });
+
+describe("receipt history", () => {
+  it("appends a re-issued receipt: /receipts lists both oldest first, /receipt serves the newest, both verify", async () => {
+    const { receipt, jobId } = await completedReceipt();
+    const reissued = await call("POST", `/v1/admin/jobs/${jobId}/receipts`, { key: "admin" });
+    expect(reissued.status).toBe(201);
+    expect(reissued.body.receipt_id).not.toBe(receipt.receipt_id);
+    expect({ ...reissued.body, receipt_id: 0, nonce: 0, signature: 0, attestations: 0 }).toEqual({ ...receipt, receipt_id: 0, nonce: 0, signature: 0, attestations: 0 });
+    const history = await call("GET", `/v1/jobs/${jobId}/receipts?limit=1`, { key: "client" });
+    expect(history.body.items).toEqual([receipt]);
+    const rest = await call("GET", `/v1/jobs/${jobId}/receipts?limit=1&cursor=${history.body.next_cursor}`, { key: "client" });
+    expect(rest.body).toEqual({ items: [reissued.body], next_cursor: null });
+    expect((await call("GET", `/v1/jobs/${jobId}/receipt`, { key: "client" })).body).toEqual(reissued.body);
+    for (const r of [receipt, reissued.body]) expect((await call("POST", "/v1/receipts/verify", { body: r })).body.valid).toBe(true);
+  });
+
+  it("answers a re-issue for a job without receipts with 404", async () => {
+    const job = await submit({ payload: {} });
+    expect((await call("POST", `/v1/admin/jobs/${job.body.job_id}/receipts`, { key: "admin" })).status).toBe(404);
+  });
+});

@@ -21,3 +21,11 @@ export async function listReceipts(db: Db, jobId: string, limit: number, cursor?
   const last = page[page.length - 1];
   return { items: page.map((r) => r.body), nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
 }
+
+/** Appends a receipt after the job's latest; the unique (job_id, seq) index refuses a racing twin. */
+export async function appendReceipt(db: Db, jobId: string, body: Record<string, unknown>, keyId: string, issuedAt: number) {
+  const last = await db.select({ seq: receipts.seq }).from(receipts).where(eq(receipts.jobId, jobId)).orderBy(desc(receipts.seq)).limit(1).get();
+  const seq = (last?.seq ?? 0) + 1;
+  await db.insert(receipts).values({ receiptId: String(body.receipt_id), jobId, seq, keyId, issuedAt, body });
+  return seq;
+}

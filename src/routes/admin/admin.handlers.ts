@@ -2,6 +2,10 @@ import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { createDb } from "../../db/client";
 import { getJob as findJob, jobStats, listJobEvents, listJobs as findJobs } from "../../db/queries/jobs";
 import { listMiners as findMiners, minerStats } from "../../db/queries/miners";
+import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
+import type { Receipt } from "../../receipts/build";
+import { loadReceiptKeyring } from "../../receipts/keyring";
+import { reissueReceipt as reissue } from "../../receipts/reissue";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
@@ -77,4 +81,19 @@ export const listMiners: Handler<typeof routes.listMiners> = async (c) => {
   const q = c.req.valid("query");
   const page = await findMiners(createDb(c.env.DB), { status: q.status, region: q.region }, q.limit, q.cursor);
   return c.json({ items: page.items.map(minerView), next_cursor: page.nextCursor }, 200);
+};
+
+export const reissueReceipt: Handler<typeof routes.reissueReceipt> = async (c) => {
+  const db = createDb(c.env.DB);
+  const { job_id: jobId } = c.req.valid("param");
+  const previous = await latestReceipt(db, jobId);
+  if (!previous) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  const receipt = await reissue(previous as unknown as Receipt, await loadReceiptKeyring(c.get("config")));
+  if (!receipt) throw new ApiError("CONFLICT_STATE", "receipts are disabled: no RECEIPT_SIGNING_KEY_HEX is set");
+  try {
+    await appendReceipt(db, jobId, receipt as unknown as Record<string, unknown>, receipt.signature.key_id, Date.now());
+  } catch {
+    throw new ApiError("CONFLICT_STATE", "another re-issue of this receipt happened at the same time; try again");
+  }
+  return c.json(receipt as unknown as Record<string, unknown>, 201);
 };

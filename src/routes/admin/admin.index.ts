@@ -9,4 +9,5 @@ adminRouter
   .openapi(routes.stats, handlers.stats)
   .openapi(routes.listJobs, handlers.listJobs)
   .openapi(routes.getJob, handlers.getJob)
-  .openapi(routes.listMiners, handlers.listMiners);
+  .openapi(routes.listMiners, handlers.listMiners)
+  .openapi(routes.reissueReceipt, handlers.reissueReceipt);

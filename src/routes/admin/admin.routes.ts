@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { Cursor, JobId, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page } from "../../http/schemas";
+import { Cursor, JobId, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page, Receipt } from "../../http/schemas";
 
 const tags = ["Admin"];
 const security = keyAuth;
@@ -76,4 +76,10 @@ export const listMiners = createRoute({
   method: "get", path: "/admin/miners", operationId: "adminListMiners", tags, security,
   request: { query: z.object({ status: MinerStatus.optional(), region: z.string().max(32).optional(), limit: Limit, cursor: Cursor }) },
   responses: { 200: jsonResponse(Page(MinerView), "Miners by id"), ...openApiErrorResponses },
+});
+
+export const reissueReceipt = createRoute({
+  method: "post", path: "/admin/jobs/{job_id}/receipts", operationId: "adminReissueReceipt", tags, security,
+  request: { params: z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) }) },
+  responses: { 201: jsonResponse(Receipt, "The new receipt, appended to the job's history"), ...openApiErrorResponses },
 });

@@ -1,0 +1,14 @@
+// A re-issue (after a key rotation, say) signs the same facts again with today's keys under a new
+// receipt id and nonce, and is appended to the job's receipt history; the original stays valid
+// for as long as its key is listed. It settles nothing new.
+import { newNonce, newReceiptId } from "../lib/ids";
+import type { Receipt, UnsignedReceipt } from "./build";
+import { signReceipt } from "./issue";
+import type { ReceiptKeyring } from "./keyring";
+
+export async function reissueReceipt(previous: Receipt, ring: ReceiptKeyring): Promise<Receipt | null> {
+  if (!ring.signing) return null;
+  const { signature: _signature, attestations: _attestations, ...facts } = previous;
+  const unsigned: UnsignedReceipt = { ...facts, receipt_id: newReceiptId(), nonce: newNonce() };
+  return signReceipt(unsigned, ring.signing, ring.attestation ?? undefined);
+}
