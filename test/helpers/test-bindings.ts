@@ -12,6 +12,9 @@ export const TEST_SEEDS = {
   attestation: "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
 } as const;
 
+/** The signing seed after a rotation, in the workers-rotated-keys project. */
+export const ROTATED_SEED = "7d8c9b0a1f2e3d4c5b6a79880716253443526170f0e1d2c3b4a5968778695a4b";
+
 export const TEST_BINDINGS = {
   APP_ENV: "test",
   REGIONS: "local,eu-west:weur,us-east:enam",
