@@ -23,6 +23,7 @@ export interface Config {
   receiptSigningKeyHex?: string;
   receiptAttestationKeyHex?: string;
   receiptRetiredKeysHex: string[];
+  receiptRetiredAttestationKeysHex: string[];
 }
 
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -37,22 +38,41 @@ const seedHex = z
   .optional()
   .or(z.literal("").transform(() => undefined));
 
-function parseList(raw: string | undefined): string[] {
+/** A comma-separated list or a JSON array of strings. Errors name the setting, never its value. */
+function parseList(setting: string, raw: string | undefined): string[] {
   const text = (raw ?? "").trim();
   if (text === "") return [];
-  if (text.startsWith("[")) {
-    const parsed: unknown = JSON.parse(text);
-    return z.array(z.string()).parse(parsed).map((s) => s.trim()).filter(Boolean);
+  if (!text.startsWith("[")) return text.split(",").map((s) => s.trim()).filter(Boolean);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`invalid configuration: ${setting} is neither a comma-separated list nor a JSON array`);
   }
-  return text.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = z.array(z.string()).safeParse(parsed);
+  if (!list.success) throw new Error(`invalid configuration: ${setting} must be a JSON array of strings`);
+  return list.data.map((s) => s.trim()).filter(Boolean);
+}
+
+function parseSeedList(setting: string, raw: string | undefined): string[] {
+  const seeds = parseList(setting, raw).map((s) => s.toLowerCase());
+  if (seeds.some((s) => !/^[0-9a-f]{64}$/.test(s))) {
+    throw new Error(`invalid configuration: ${setting} must list 64-hex-character seeds`);
+  }
+  return seeds;
 }
 
 function parseRegions(raw: string | undefined): RegionSpec[] {
-  const entries = parseList(raw ?? "local");
+  const entries = parseList("REGIONS", raw ?? "local");
   if (entries.length === 0) return [{ name: "local" }];
+  const names = new Set<string>();
   return entries.map((entry) => {
-    const [name, hint] = entry.split(":").map((s) => s.trim());
+    const parts = entry.split(":").map((s) => s.trim());
+    const [name, hint] = parts;
+    if (parts.length > 2) throw new Error(`REGIONS: "${entry}" is not name or name:hint`);
     if (!name || !/^[a-z0-9-]{1,32}$/.test(name)) throw new Error(`REGIONS: bad region name "${name}"`);
+    if (names.has(name)) throw new Error(`REGIONS: region ${name} is listed twice`);
+    names.add(name);
     if (hint && !(LOCATION_HINTS as readonly string[]).includes(hint)) {
       throw new Error(`REGIONS: unknown location hint "${hint}" for region ${name}`);
     }
@@ -75,10 +95,16 @@ const envSchema = z.object({
 });
 
 export function parseConfig(env: Record<string, unknown>): Config {
-  const text = (name: string) => (typeof env[name] === "string" ? (env[name] as string) : undefined);
-  const parsed = envSchema.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string" && v !== "")),
+  // Settings arrive as strings from .dev.vars and secrets, but a JSON var or a test binding may be
+  // a number or a boolean: read those as their text rather than ignore them.
+  const settings = Object.fromEntries(
+    Object.entries(env)
+      .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+      .map(([k, v]) => [k, String(v)] as const)
+      .filter(([, v]) => v !== ""),
   );
+  const text = (name: string): string | undefined => settings[name];
+  const parsed = envSchema.safeParse(settings);
   if (!parsed.success) {
     // Name the setting, never echo its value: some settings are secrets.
     const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
@@ -96,15 +122,19 @@ export function parseConfig(env: Record<string, unknown>): Config {
     finishedJobRetentionSeconds: v.FINISHED_JOB_RETENTION_SECONDS,
     coordinatorId: v.COORDINATOR_ID,
     chainId: v.CHAIN_ID,
-    allowOrigins: parseList(text("ALLOW_ORIGINS")),
+    allowOrigins: parseList("ALLOW_ORIGINS", text("ALLOW_ORIGINS")),
     bootstrapKeys: {
-      client: parseList(text("CLIENT_API_KEYS")),
-      miner: parseList(text("MINER_API_KEYS")),
-      admin: parseList(text("ADMIN_API_KEYS")),
+      client: parseList("CLIENT_API_KEYS", text("CLIENT_API_KEYS")),
+      miner: parseList("MINER_API_KEYS", text("MINER_API_KEYS")),
+      admin: parseList("ADMIN_API_KEYS", text("ADMIN_API_KEYS")),
     },
     receiptSigningKeyHex: v.RECEIPT_SIGNING_KEY_HEX?.toLowerCase(),
     receiptAttestationKeyHex: v.RECEIPT_ATTESTATION_KEY_HEX?.toLowerCase(),
-    receiptRetiredKeysHex: parseList(text("RECEIPT_RETIRED_KEYS_HEX")).map((s) => s.toLowerCase()),
+    receiptRetiredKeysHex: parseSeedList("RECEIPT_RETIRED_KEYS_HEX", text("RECEIPT_RETIRED_KEYS_HEX")),
+    receiptRetiredAttestationKeysHex: parseSeedList(
+      "RECEIPT_RETIRED_ATTESTATION_KEYS_HEX",
+      text("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX"),
+    ),
   };
 }
 

@@ -44,7 +44,7 @@ export class ApiError extends HTTPException {
 }
 
 export function isErrorCode(code: string): code is ErrorCode {
-  return code in STATUS_BY_CODE;
+  return Object.hasOwn(STATUS_BY_CODE, code);
 }
 
 export function errorResponse(

@@ -67,6 +67,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
         resultHash: command.resultHash,
         receipt: command.receipt,
         leaseExpiresAt: null,
+        error: null,
       });
     case "fail": {
       const attempts = job.attempts + 1;

@@ -8,6 +8,7 @@ export interface ReceiptKeyring {
   signing: ReceiptKey | null;
   attestation: ReceiptKey | null;
   retired: ReceiptKey[];
+  retiredAttestation: ReceiptKey[];
 }
 
 export interface PublishedKey extends TrustedKey {
@@ -18,7 +19,13 @@ export interface PublishedKey extends TrustedKey {
 const cache = new Map<string, Promise<ReceiptKeyring>>();
 
 export function loadReceiptKeyring(config: Config): Promise<ReceiptKeyring> {
-  const cacheKey = [config.receiptSigningKeyHex, config.receiptAttestationKeyHex, ...config.receiptRetiredKeysHex].join("|");
+  const cacheKey = [
+    config.receiptSigningKeyHex,
+    config.receiptAttestationKeyHex,
+    ...config.receiptRetiredKeysHex,
+    "/",
+    ...config.receiptRetiredAttestationKeysHex,
+  ].join("|");
   let ring = cache.get(cacheKey);
   if (!ring) {
     ring = importKeyring(config);
@@ -28,12 +35,13 @@ export function loadReceiptKeyring(config: Config): Promise<ReceiptKeyring> {
 }
 
 async function importKeyring(config: Config): Promise<ReceiptKeyring> {
-  const [signing, attestation, retired] = await Promise.all([
+  const [signing, attestation, retired, retiredAttestation] = await Promise.all([
     config.receiptSigningKeyHex ? importSigningSeed(config.receiptSigningKeyHex) : null,
     config.receiptAttestationKeyHex ? importSigningSeed(config.receiptAttestationKeyHex) : null,
     Promise.all(config.receiptRetiredKeysHex.map(importSigningSeed)),
+    Promise.all(config.receiptRetiredAttestationKeysHex.map(importSigningSeed)),
   ]);
-  return { signing, attestation, retired };
+  return { signing, attestation, retired, retiredAttestation };
 }
 
 export function publishedKeys(ring: ReceiptKeyring): PublishedKey[] {
@@ -48,5 +56,6 @@ export function publishedKeys(ring: ReceiptKeyring): PublishedKey[] {
     ...(ring.signing ? [entry(ring.signing, "signing", "active")] : []),
     ...(ring.attestation ? [entry(ring.attestation, "attestation", "active")] : []),
     ...ring.retired.map((key) => entry(key, "signing", "retired")),
+    ...ring.retiredAttestation.map((key) => entry(key, "attestation", "retired")),
   ];
 }

@@ -15,8 +15,21 @@ export const TEST_SEEDS = {
 /** The signing seed after a rotation, in the workers-rotated-keys project. */
 export const ROTATED_SEED = "7d8c9b0a1f2e3d4c5b6a79880716253443526170f0e1d2c3b4a5968778695a4b";
 
+// Every setting is pinned here, so a developer's .dev.vars (which wrangler also loads) cannot change
+// what the suite sees.
 export const TEST_BINDINGS = {
   APP_ENV: "test",
+  JOB_TTL_SECONDS: "900",
+  HEARTBEAT_INTERVAL_SECONDS: "10",
+  HEARTBEAT_TIMEOUT_SECONDS: "30",
+  RETRY_BACKOFF_BASE_SECONDS: "2",
+  RETRY_BACKOFF_MAX_SECONDS: "300",
+  FINISHED_JOB_RETENTION_SECONDS: "86400",
+  COORDINATOR_ID: "edge-coordinator-local",
+  CHAIN_ID: "",
+  HMAC_REQUIRED: "false",
+  RECEIPT_RETIRED_KEYS_HEX: "",
+  RECEIPT_RETIRED_ATTESTATION_KEYS_HEX: "",
   REGIONS: "local,eu-west:weur,us-east:enam",
   CLIENT_API_KEYS: `${TEST_KEYS.client},${TEST_KEYS.client2}`,
   MINER_API_KEYS: `${TEST_KEYS.miner},${TEST_KEYS.miner2}`,
