@@ -40,7 +40,7 @@ const varsName = relative(process.cwd(), varsFile).startsWith("..") ? varsFile :
 if (!existsSync(varsFile)) {
   const seed = () => randomBytes(32).toString("hex");
   const text = readFileSync(join(root, ".dev.vars.example"), "utf8").replace(
-    /^(RECEIPT_SIGNING_KEY_HEX|RECEIPT_ATTESTATION_KEY_HEX)=[ \t]*$/gm,
+    /^(RECEIPT_SIGNING_KEY_HEX|RECEIPT_ATTESTATION_KEY_HEX|SECRETS_ENCRYPTION_KEY_HEX)=[ \t]*$/gm,
     (_, name) => `${name}=${seed()}`,
   );
   mkdirSync(dirname(varsFile), { recursive: true });
