@@ -1,17 +1,41 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { LOW_RATE_LIMITS } from "./test/helpers/rate-limits.ts";
 import { ROTATED_SEED, TEST_BINDINGS, TEST_SEEDS } from "./test/helpers/test-bindings.ts";
+
+type RateLimits = Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }>;
+
+/** The [[ratelimits]] bindings of wrangler.toml with other limits (same namespaces, period 60 s). */
+const rateLimits = (limits: Record<"CLIENT" | "MINER" | "ADMIN" | "PUBLIC", number>): RateLimits => {
+  const namespaces = { CLIENT: "1001", MINER: "1002", ADMIN: "1003", PUBLIC: "1004" } as const;
+  return Object.fromEntries(
+    Object.entries(limits).map(([role, limit]) => [
+      `RATE_LIMIT_${role}`,
+      { namespace_id: namespaces[role as keyof typeof namespaces], simple: { limit, period: 60 as const } },
+    ]),
+  );
+};
+
+// Every project shares one runtime across its files and makes many calls with the same test keys,
+// so only the rate-limit project runs with limits low enough to reach.
+const UNREACHABLE = 1_000_000;
+const NO_RATE_LIMITS = rateLimits({ CLIENT: UNREACHABLE, MINER: UNREACHABLE, ADMIN: UNREACHABLE, PUBLIC: UNREACHABLE });
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
-  const workersProject = (name: string, include: string[], bindings: Record<string, string> = {}) => ({
+  const workersProject = (
+    name: string,
+    include: string[],
+    bindings: Record<string, string> = {},
+    ratelimits: RateLimits = NO_RATE_LIMITS,
+  ) => ({
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...TEST_BINDINGS, ...bindings, TEST_MIGRATIONS: migrations } },
+        miniflare: { bindings: { ...TEST_BINDINGS, ...bindings, TEST_MIGRATIONS: migrations }, ratelimits },
       }),
     ],
-    test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts"] },
+    test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/leak-scan.ts"] },
   });
   return {
     test: {
@@ -27,6 +51,8 @@ export default defineConfig(async () => {
           RECEIPT_ATTESTATION_KEY_HEX: "",
           RECEIPT_RETIRED_KEYS_HEX: TEST_SEEDS.signing,
         }),
+        workersProject("workers-hmac-required", ["test/settings/hmac-required.test.ts"], { HMAC_REQUIRED: "true" }),
+        workersProject("workers-rate-limits", ["test/settings/rate-limits.test.ts"], {}, rateLimits(LOW_RATE_LIMITS)),
         {
           test: {
             name: "e2e",

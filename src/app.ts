@@ -2,11 +2,16 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { getConfig } from "./config";
 import { errorResponse, handleError } from "./http/errors";
 import { requireJsonBody, limitBodySize } from "./http/middleware/body-guard";
+import { cors } from "./http/middleware/cors";
+import { limitHeaders } from "./http/middleware/header-guard";
 import { requestId } from "./http/middleware/request-id";
+import { securityHeaders } from "./http/middleware/security-headers";
 import { createRouter } from "./http/router";
 import { adminRouter } from "./routes/admin/admin.index";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs/jobs.index";
+import { metricsRouter } from "./routes/metrics";
+import { pagesRouter } from "./routes/pages/pages.index";
 import { minersRouter } from "./routes/miners/miners.index";
 import { receiptsRouter } from "./routes/receipts/receipts.index";
 import { APP_VERSION } from "./version";
@@ -14,12 +19,17 @@ import { APP_VERSION } from "./version";
 export function createApp() {
   const app = createRouter();
 
+  // Order matters: every response (errors, 404s, preflights) passes back out through request-id and
+  // the security headers; CORS answers preflights before the 405 guard and auth; the size guards run
+  // before anything parses a header or the body. Auth and rate limits are per router (routes/*/*.index.ts).
   app.use("*", requestId);
+  app.use("*", securityHeaders);
   app.use("*", async (c, next) => {
     c.set("config", getConfig(c.env));
     await next();
   });
-  app.use("*", limitBodySize, requireJsonBody);
+  app.use("*", cors);
+  app.use("*", limitHeaders, limitBodySize, requireJsonBody);
   app.use(
     "*",
     methodNotAllowed({
@@ -36,6 +46,9 @@ export function createApp() {
   app.route("/v1", jobsRouter);
   app.route("/v1", minersRouter);
   app.route("/v1", adminRouter);
+  // Operators: dashboard and API reference pages, Prometheus metrics
+  app.route("/", pagesRouter);
+  app.route("/", metricsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "X-Api-Key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });

@@ -24,6 +24,8 @@ export interface Config {
   receiptAttestationKeyHex?: string;
   receiptRetiredKeysHex: string[];
   receiptRetiredAttestationKeysHex: string[];
+  hmacRequired: boolean;
+  secretsEncryptionKeyHex?: string;
 }
 
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -92,6 +94,8 @@ const envSchema = z.object({
   CHAIN_ID: z.coerce.number().int().positive().optional(),
   RECEIPT_SIGNING_KEY_HEX: seedHex,
   RECEIPT_ATTESTATION_KEY_HEX: seedHex,
+  SECRETS_ENCRYPTION_KEY_HEX: seedHex,
+  HMAC_REQUIRED: z.enum(["true", "false", "1", "0"]).default("false"),
 });
 
 export function parseConfig(env: Record<string, unknown>): Config {
@@ -131,6 +135,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     receiptSigningKeyHex: v.RECEIPT_SIGNING_KEY_HEX?.toLowerCase(),
     receiptAttestationKeyHex: v.RECEIPT_ATTESTATION_KEY_HEX?.toLowerCase(),
     receiptRetiredKeysHex: parseSeedList("RECEIPT_RETIRED_KEYS_HEX", text("RECEIPT_RETIRED_KEYS_HEX")),
+    hmacRequired: v.HMAC_REQUIRED === "true" || v.HMAC_REQUIRED === "1",
+    secretsEncryptionKeyHex: v.SECRETS_ENCRYPTION_KEY_HEX?.toLowerCase(),
     receiptRetiredAttestationKeysHex: parseSeedList(
       "RECEIPT_RETIRED_ATTESTATION_KEYS_HEX",
       text("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX"),

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 
+export { ReplayGuard } from "./auth/replay-guard";
 export { RegionCoordinator } from "./queue/region-coordinator";
 
 const app = createApp();

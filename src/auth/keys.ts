@@ -1,16 +1,26 @@
-// API keys are secrets, never identities: only their SHA-256 is stored or compared, and each
-// maps to a principal id. Lookups are cached per isolate for KEY_CACHE_MS, which bounds how long
-// a revoked key keeps working on an isolate that saw it.
-import { and, eq, isNull } from "drizzle-orm";
+// API keys are secrets, never identities: only their SHA-256 is stored or looked up (so a lookup's
+// timing depends on the hash, never on how much of a guessed key was right), and each maps to a
+// principal id. D1 lookups are cached per isolate for KEY_CACHE_MS, which bounds how long a revoked
+// key keeps working on an isolate that saw it; the isolate that revokes forgets it at once.
 import type { Config } from "../config";
 import { createDb } from "../db/client";
-import { apiKeys } from "../db/schema";
+import { findActiveKey, insertKey, markKeyUsed } from "../db/queries/api-keys";
 import { sha256Hex } from "../lib/hash";
 import { PRINCIPAL_PREFIX, ROLES, type Principal, type Role } from "./principal";
+import { openSecret } from "./secret-box";
 
 export const KEY_CACHE_MS = 5_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const hashKey = (key: string): Promise<string> => sha256Hex(`edge-coordinator:key:${key}`);
+
+export interface Authenticated {
+  principal: Principal;
+  /** The key's own HMAC secret, when it has one. */
+  hmacSecret: string | null;
+  /** Records the key's last use; call it only once the request is fully authenticated. */
+  recordUse?: () => Promise<void>;
+}
 
 async function principalIdFor(role: Role, key: string): Promise<string> {
   return `${PRINCIPAL_PREFIX[role]}_${(await sha256Hex(`edge-coordinator:principal:${key}`)).slice(0, 16)}`;
@@ -43,40 +53,63 @@ export function bootstrapKeys(config: Config): Promise<Map<string, BootstrapKey>
   return keys;
 }
 
-const lookupCache = new Map<string, { principal: Principal | null; until: number }>();
+const lookupCache = new Map<string, { found: Omit<Authenticated, "recordUse"> | null; until: number }>();
+const lastUsedWritten = new Map<string, number>();
 let bootstrapStored: Promise<void> | undefined;
 
-export async function authenticate(config: Config, d1: D1Database, key: string, now = Date.now()): Promise<Principal | null> {
+export async function authenticate(config: Config, d1: D1Database, key: string, now = Date.now()): Promise<Authenticated | null> {
   const hash = await hashKey(key);
   const bootstrap = (await bootstrapKeys(config)).get(hash);
   if (bootstrap) {
     await (bootstrapStored ??= storeBootstrapKeys(config, d1).catch(() => { bootstrapStored = undefined; }));
-    return bootstrap.principal;
+    return { principal: bootstrap.principal, hmacSecret: null };
   }
   const cached = lookupCache.get(hash);
-  if (cached && cached.until > now) return cached.principal;
-  const row = await createDb(d1)
-    .select({ keyId: apiKeys.keyId, principalId: apiKeys.principalId, role: apiKeys.role })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
-  const principal = row ? { id: row.principalId, role: row.role as Role, keyId: row.keyId } : null;
-  lookupCache.set(hash, { principal, until: now + KEY_CACHE_MS });
-  return principal;
+  let found = cached && cached.until > now ? cached.found : undefined;
+  if (found === undefined) {
+    const db = createDb(d1);
+    const row = await findActiveKey(db, hash);
+    found = row
+      ? {
+          principal: { id: row.principalId, role: row.role as Role, keyId: row.keyId },
+          hmacSecret: row.hmacSecret && config.secretsEncryptionKeyHex ? await openSecret(config.secretsEncryptionKeyHex, row.hmacSecret) : null,
+        }
+      : null;
+    lookupCache.set(hash, { found, until: now + KEY_CACHE_MS });
+  }
+  if (!found) return null;
+  const lastWritten = lastUsedWritten.get(found.principal.keyId) ?? 0;
+  if (now - lastWritten < LAST_USED_RESOLUTION_MS) return found;
+  const keyId = found.principal.keyId;
+  return {
+    ...found,
+    recordUse: () => {
+      lastUsedWritten.set(keyId, now);
+      return markKeyUsed(createDb(d1), keyId, now).catch(() => {});
+    },
+  };
+}
+
+export function forgetCachedKey(keyHash: string): void {
+  lookupCache.delete(keyHash);
 }
 
 /** Bootstrap keys are recorded (hashed) in D1 once per isolate, so admins see them in the key list. */
 async function storeBootstrapKeys(config: Config, d1: D1Database): Promise<void> {
   const db = createDb(d1);
   const now = Date.now();
-  const rows = [...(await bootstrapKeys(config)).values()].map(({ hash, principal }) => ({
-    keyId: principal.keyId,
-    keyHash: hash,
-    principalId: principal.id,
-    role: principal.role,
-    name: `bootstrap ${principal.role} key`,
-    source: "env",
-    createdAt: now,
-  }));
-  for (const row of rows) await db.insert(apiKeys).values(row).onConflictDoNothing();
+  for (const { hash, principal } of (await bootstrapKeys(config)).values()) {
+    await insertKey(db, {
+      keyId: principal.keyId,
+      keyHash: hash,
+      principalId: principal.id,
+      role: principal.role,
+      name: `bootstrap ${principal.role} key`,
+      source: "env",
+      hmacSecret: null,
+      createdAt: now,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+  }
 }

@@ -73,6 +73,7 @@ export function handleError(err: unknown, c: Context): Response {
   if (err instanceof HTTPException) {
     if (err.status === 400) return errorResponse(c, "MALFORMED_JSON", "request body is not valid JSON");
     if (err.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", "request body is over 1 MiB");
+    if (err.status === 415) return errorResponse(c, "UNSUPPORTED_MEDIA_TYPE", "request body must be application/json");
     if (err.status === 401) return errorResponse(c, "UNAUTHORIZED_KEY", "missing or unknown API key");
   }
   // Only the request id goes out; the cause stays in the log line.

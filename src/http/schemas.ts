@@ -2,6 +2,7 @@
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
 import { JOB_STATES, MINER_STATUSES } from "../queue/types";
+import { MAX_JSON_DEPTH, jsonProblem } from "./json-limits";
 
 export const MAX_STRING = 1024;
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
@@ -9,7 +10,14 @@ export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 
 export const LeaseId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters");
 export const JobState = z.enum(JOB_STATES);
 export const MinerStatus = z.enum(MINER_STATUSES);
-export const JsonObject = z.record(z.string(), z.unknown());
+
+/** Refinement for free-form JSON: depth, finite numbers, well-formed strings (see json-limits.ts). */
+export const checkJsonWithin = (maxDepth: number) => (value: unknown, ctx: z.RefinementCtx) => {
+  const problem = jsonProblem(value, maxDepth);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+export const checkJson = checkJsonWithin(MAX_JSON_DEPTH);
+export const JsonObject = z.record(z.string(), z.unknown()).superRefine(checkJson);
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
@@ -23,6 +31,8 @@ export const Constraints = z
     max_price: optional(z.number().nonnegative().max(1e12)),
   })
   .strict()
+  // Constraints are part of the idempotency fingerprint, which is hashed as RFC 8785 JSON.
+  .superRefine(checkJson)
   .openapi("Constraints");
 
 export const JobError = z.object({ code: z.string(), message: z.string() }).nullable();

@@ -12,7 +12,7 @@ import type { RegionCoordinator } from "./region-coordinator";
  */
 export type RegionApi = Pick<
   RegionCoordinator,
-  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete"
+  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch"
 >;
 
 export function regionStub(env: Env, config: Config, region: string): RegionApi {

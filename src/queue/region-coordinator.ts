@@ -3,11 +3,12 @@
 // D1, re-arms the one alarm, and hands freed or new work to parked long-polls.
 import { DurableObject } from "cloudflare:workers";
 import { getConfig, type Config } from "../config";
-import { success, type Outcome } from "../lib/outcome";
+import { refuse, success, type Outcome } from "../lib/outcome";
 import { contentHash } from "../receipts/canonical-json";
 import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder } from "../settlement";
 import { runDoMigrations } from "./do-migrations";
+import { JobWatchers } from "./job-stream";
 import { writeToD1 } from "./outbox";
 import { RegionQueue, type NewJob, type Registration } from "./region-queue";
 import { Store } from "./store";
@@ -37,6 +38,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   private readonly queue: RegionQueue;
   private readonly receipts: ReceiptIssuer;
   private readonly parked = new Map<string, ParkedPoll>();
+  private readonly watchers = new JobWatchers();
   private flushChain: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -64,7 +66,10 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   retire(minerId: string): Promise<Outcome<null>> {
     this.parked.get(minerId)?.settle(success([]));
-    return this.mutate(() => (this.queue.retire(minerId, this.now()), success(null)));
+    return this.mutate(() => {
+      this.queue.retire(minerId, this.now());
+      return success(null);
+    });
   }
 
   heartbeat(call: MinerCall, reported: Record<string, unknown>) {
@@ -82,6 +87,13 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   fail(call: MinerCall, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean) {
     return this.mutate(() => this.queue.fail(call.minerId, call.ownerId, jobId, leaseId, error, retryable, this.now()));
+  }
+
+  /** A server-sent event stream of the job's state, starting with the state it is in now. */
+  watch(jobId: string, clientId: string): Outcome<ReadableStream<Uint8Array>> {
+    const job = this.store.getJob(jobId);
+    if (!job || job.clientId !== clientId) return refuse("JOB_NOT_FOUND", "job not found");
+    return success(this.watchers.open(jobId, job.state, job.updatedAt));
   }
 
   /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */
@@ -119,8 +131,15 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   private async mutate<T>(change: () => Outcome<T>): Promise<Outcome<T>> {
-    const outcome = this.ctx.storage.transactionSync(change);
+    let outcome: Outcome<T>;
+    try {
+      outcome = this.ctx.storage.transactionSync(change);
+    } catch (err) {
+      this.queue.drainEmitted();
+      throw err;
+    }
     this.serveParkedPolls();
+    this.watchers.publish(this.queue.drainEmitted());
     await this.flushOutbox();
     await this.armAlarm();
     return outcome;

@@ -9,7 +9,7 @@ import { fits, pickBest } from "./matcher";
 import type { OutboxWrite } from "./outbox";
 import { checkLease, retryBackoffMs, transition, type JobCommand } from "./state-machine";
 import type { Store } from "./store";
-import type { AssignedJob, Capabilities, Job, JobError, Miner } from "./types";
+import type { AssignedJob, Capabilities, Job, JobError, JobEvent, Miner } from "./types";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
@@ -43,6 +43,9 @@ export type CompletionCheck = { replay: true; receipt: Record<string, unknown> |
 const MAX_EVENTS_PER_TICK = 500;
 
 export class RegionQueue {
+  /** Transitions made since the last drain, for live subscribers; the DO drains after each commit. */
+  private emitted: JobEvent[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly settings: QueueSettings,
@@ -222,7 +225,14 @@ export class RegionQueue {
     return this.save(job, tr.job, tr.event);
   }
 
-  private save(before: Job, after: Job, event: Parameters<typeof eventRow>[0]): Job {
+  drainEmitted(): JobEvent[] {
+    const events = this.emitted;
+    this.emitted = [];
+    return events;
+  }
+
+  private save(before: Job, after: Job, event: JobEvent): Job {
+    this.emitted.push(event);
     this.store.putJob(after);
     const writes: OutboxWrite[] = [{ kind: "job", row: jobRow(after) }, { kind: "event", row: eventRow(event) }];
     if (after.state === "RUNNING" && before.state !== "RUNNING") {

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonResponse } from "../http/openapi-errors";
+import { rateLimitPublic } from "../http/middleware/rate-limit";
 import { createRouter } from "../http/router";
 import { APP_VERSION } from "../version";
 
@@ -13,7 +14,9 @@ const health = createRoute({
   },
 });
 
-export const healthRouter = createRouter().openapi(health, (c) => {
+export const healthRouter = createRouter();
+healthRouter.use("/health", rateLimitPublic);
+healthRouter.openapi(health, (c) => {
   const config = c.get("config");
   return c.json({
     status: "ok" as const,

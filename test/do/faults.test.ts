@@ -1,4 +1,5 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
+import type { NewJob } from "../../src/queue/region-queue";
 import { describe, expect, it } from "vitest";
 import {
   alarmAt, d1Events, d1Job, freshRegion, regionByName, liveJob, minerCall, newJob, outboxSize, registration, setClock, setD1Failing,
@@ -6,6 +7,18 @@ import {
 
 const T0 = Date.UTC(2030, 0, 1);
 const HEARTBEAT_TIMEOUT_MS = 30_000;
+
+/** A fresh region at T0 with miner "m1" registered and one job leased to it. */
+async function leasedJob(overrides: Partial<NewJob> = {}, concurrency = 1) {
+  const { name, stub, api } = freshRegion();
+  await setClock(stub, T0);
+  await api.register(registration(name, "m1", concurrency));
+  const job = newJob(name, overrides);
+  await api.enqueue(job);
+  const polled = await api.poll(minerCall("m1"), 1, 0);
+  if (!polled.ok || !polled.value[0]) throw new Error("poll refused");
+  return { name, stub, api, job, lease: polled.value[0] };
+}
 
 describe("dead miners", () => {
   it("requeues a dead miner's job; a second miner completes it; the first miner's late result is refused", async () => {
@@ -38,20 +51,14 @@ describe("dead miners", () => {
   });
 
   it("marks a silent miner OFFLINE by alarm and brings it back ONLINE on heartbeat, its old lease still lost", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name);
-    await api.enqueue(job);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
+    const { name, stub, api, job, lease } = await leasedJob();
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
     const { env } = await import("cloudflare:workers");
     const status = () => env.DB.prepare("SELECT status FROM miners WHERE miner_id = 'm1'").first<{ status: string }>();
     expect((await status())!.status).toBe("OFFLINE");
     await api.heartbeat(minerCall("m1"), {});
     expect((await status())!.status).toBe("ONLINE");
-    const late = await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "X", message: "" }, true);
+    const late = await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "X", message: "" }, true);
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
   });
 
@@ -67,30 +74,19 @@ describe("dead miners", () => {
   });
 
   it("keeps a miner alive while its long-poll is parked", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "parked", 2));
-    await api.enqueue(newJob(name));
-    const lease = await api.poll(minerCall("parked"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
-    const parked = api.poll(minerCall("parked"), 1, 2);
+    const { stub, api, lease } = await leasedJob({}, 2);
+    const parked = api.poll(minerCall("m1"), 1, 2);
     await new Promise((r) => setTimeout(r, 50));
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS + 1);
-    expect(await liveJob(stub, lease.value[0]!.job_id)).toMatchObject({ state: "RUNNING" });
+    expect(await liveJob(stub, lease.job_id)).toMatchObject({ state: "RUNNING" });
     expect(await parked).toEqual({ ok: true, value: [] });
   });
 });
 
 describe("retries and expiry", () => {
   it("does not offer a retried job again before its backoff has passed", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name);
-    await api.enqueue(job);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
-    const failed = await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "OOM", message: "oom" }, true);
+    const { name, stub, api, job, lease } = await leasedJob();
+    const failed = await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "OOM", message: "oom" }, true);
     expect(failed).toEqual({ ok: true, value: { state: "QUEUED" } });
     // RETRY_BACKOFF_BASE_SECONDS is 2: the first retry waits 2 s, the second 4 s.
     await setClock(stub, T0 + 1999);
@@ -110,14 +106,8 @@ describe("retries and expiry", () => {
   });
 
   it("hands a job whose backoff ends to a parked poll, woken by the alarm", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name);
-    await api.enqueue(job);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
-    await api.fail(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { code: "E", message: "" }, true);
+    const { name, stub, api, job, lease } = await leasedJob();
+    await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "E", message: "" }, true);
     const parked = api.poll(minerCall("m1"), 1, 10);
     await new Promise((r) => setTimeout(r, 50));
     await alarmAt(stub, T0 + 2000);
@@ -135,19 +125,13 @@ describe("retries and expiry", () => {
   });
 
   it("expires a RUNNING job and tells its miner through cancel on the next heartbeat", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name, { ttlSeconds: 10 });
-    await api.enqueue(job);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
+    const { name, stub, api, job, lease } = await leasedJob({ ttlSeconds: 10 });
     await setClock(stub, T0 + 9000);
     await api.heartbeat(minerCall("m1"), {});
     await alarmAt(stub, T0 + 10_000);
     expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
     expect(await api.heartbeat(minerCall("m1"), {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
-    const late = await api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, {}, {});
+    const late = await api.complete(minerCall("m1"), job.jobId, lease.lease_id, {}, {});
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
   });
 });
@@ -155,16 +139,10 @@ describe("retries and expiry", () => {
 describe("exactly one outcome", () => {
   it("lets a cancel racing a result end the job exactly one way", async () => {
     for (let round = 0; round < 5; round++) {
-      const { name, stub, api } = freshRegion();
-      await setClock(stub, T0);
-      await api.register(registration(name, "m1"));
-      const job = newJob(name);
-      await api.enqueue(job);
-      const lease = await api.poll(minerCall("m1"), 1, 0);
-      if (!lease.ok) throw new Error("poll refused");
+      const { name, stub, api, job, lease } = await leasedJob();
       const [canceled, completed] = await Promise.all([
         api.cancel(job.jobId, "cli_test"),
-        api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { r: round }, {}),
+        api.complete(minerCall("m1"), job.jobId, lease.lease_id, { r: round }, {}),
       ]);
       const final = await d1Job(job.jobId);
       if (final!.state === "CANCELED") {
@@ -180,14 +158,8 @@ describe("exactly one outcome", () => {
 
   it("issues one receipt for two concurrent identical results", async () => {
     const { env } = await import("cloudflare:workers");
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name);
-    await api.enqueue(job);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
-    const send = () => api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { same: true }, { units: 1 });
+    const { name, stub, api, job, lease } = await leasedJob();
+    const send = () => api.complete(minerCall("m1"), job.jobId, lease.lease_id, { same: true }, { units: 1 });
     const [a, b] = await Promise.all([send(), send()]);
     expect(a.ok && b.ok).toBe(true);
     if (a.ok && b.ok) expect(a.value.receipt).toEqual(b.value.receipt);
@@ -222,17 +194,11 @@ describe("exactly one outcome", () => {
 
 describe("drain", () => {
   it("lets a draining miner finish what it holds but gives it nothing new", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1", 2));
-    const held = newJob(name);
-    await api.enqueue(held);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
-    if (!lease.ok) throw new Error("poll refused");
+    const { name, api, job: held, lease } = await leasedJob({}, 2);
     await api.drain(minerCall("m1"));
     await api.enqueue(newJob(name));
     expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
-    expect((await api.complete(minerCall("m1"), held.jobId, lease.value[0]!.lease_id, {}, {})).ok).toBe(true);
+    expect((await api.complete(minerCall("m1"), held.jobId, lease.lease_id, {}, {})).ok).toBe(true);
   });
 });
 

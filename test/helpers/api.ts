@@ -1,4 +1,5 @@
 import { exports } from "cloudflare:workers";
+import { scanForSecrets } from "./leak-scan";
 import { TEST_KEYS } from "./test-bindings";
 
 export type KeyName = keyof typeof TEST_KEYS;
@@ -26,6 +27,8 @@ export async function call<T = any>(method: string, path: string, options: CallO
   }
   const res = await exports.default.fetch(new Request(`http://coordinator.test${path}`, { method, headers, body }));
   const text = await res.text();
+  scanForSecrets(`${method} ${path} body`, text);
+  for (const [name, value] of res.headers) scanForSecrets(`${method} ${path} header ${name}`, value);
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 

@@ -10,6 +10,7 @@ export const TEST_KEYS = {
 export const TEST_SEEDS = {
   signing: "e2c35a46318ec09cf1cc04f06c4ba18bf2cd3f0ed318d986f01228bdbf9fd326",
   attestation: "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
+  secretsBox: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 } as const;
 
 /** The signing seed after a rotation, in the workers-rotated-keys project. */
@@ -36,4 +37,5 @@ export const TEST_BINDINGS = {
   ADMIN_API_KEYS: TEST_KEYS.admin,
   RECEIPT_SIGNING_KEY_HEX: TEST_SEEDS.signing,
   RECEIPT_ATTESTATION_KEY_HEX: TEST_SEEDS.attestation,
+  SECRETS_ENCRYPTION_KEY_HEX: TEST_SEEDS.secretsBox,
 } as const;

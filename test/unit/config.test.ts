@@ -32,7 +32,16 @@ describe("parseConfig defaults", () => {
       receiptAttestationKeyHex: undefined,
       receiptRetiredKeysHex: [],
       receiptRetiredAttestationKeysHex: [],
+      hmacRequired: false,
+      secretsEncryptionKeyHex: undefined,
     });
+  });
+
+  it("reads HMAC_REQUIRED as true only for true or 1, and refuses other values", () => {
+    expect(parseConfig({ HMAC_REQUIRED: "true" }).hmacRequired).toBe(true);
+    expect(parseConfig({ HMAC_REQUIRED: "1" }).hmacRequired).toBe(true);
+    expect(parseConfig({ HMAC_REQUIRED: "false" }).hmacRequired).toBe(false);
+    expect(() => parseConfig({ HMAC_REQUIRED: "yes" })).toThrow(/HMAC_REQUIRED/);
   });
 
   it("treats empty strings as unset", () => {

@@ -6,6 +6,7 @@ import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import { ApiError, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { regionStub } from "../../queue/client";
+import { framesFor, sseFrame } from "../../queue/job-stream";
 import { isFinal, type JobState } from "../../queue/types";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
@@ -101,4 +102,16 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
   const page = await listReceipts(createDb(c.env.DB), job.jobId, limit, cursor);
   if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
   return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+};
+
+export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
+  const job = await ownJob(c, c.req.valid("param").job_id);
+  const outcome = await regionStub(c.env, c.get("config"), job.region).watch(job.jobId, job.clientId);
+  // A finished job the DO has already forgotten: D1 knows its final state.
+  const stream = outcome.ok
+    ? outcome.value
+    : new Blob(framesFor(job.jobId, job.state as JobState, job.updatedAt).map(sseFrame)).stream();
+  return new Response(stream, {
+    headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
+  });
 };

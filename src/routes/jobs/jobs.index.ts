@@ -1,11 +1,12 @@
 import { requireRole } from "../../http/middleware/auth";
+import { rateLimitPrincipal } from "../../http/middleware/rate-limit";
 import { createRouter } from "../../http/router";
 import * as handlers from "./jobs.handlers";
 import * as routes from "./jobs.routes";
 
 export const jobsRouter = createRouter();
-jobsRouter.use("/jobs", requireRole("client"));
-jobsRouter.use("/jobs/*", requireRole("client"));
+// "/jobs/*" matches "/jobs" itself too: a second use("/jobs") would authenticate and count it twice.
+jobsRouter.use("/jobs/*", requireRole("client"), rateLimitPrincipal);
 jobsRouter
   .openapi(routes.submitJob, handlers.submitJob)
   .openapi(routes.submitJobBatch, handlers.submitJobBatch)
@@ -14,4 +15,5 @@ jobsRouter
   .openapi(routes.getJobResult, handlers.getJobResult)
   .openapi(routes.cancelJob, handlers.cancelJob)
   .openapi(routes.getJobReceipt, handlers.getJobReceipt)
-  .openapi(routes.listJobReceipts, handlers.listJobReceipts);
+  .openapi(routes.listJobReceipts, handlers.listJobReceipts)
+  .openapi(routes.jobEvents, handlers.jobEvents);

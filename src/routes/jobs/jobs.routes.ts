@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { Constraints, Cursor, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, optional } from "../../http/schemas";
+import { MAX_JSON_DEPTH } from "../../http/json-limits";
+import { Constraints, Cursor, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
 
 export const SubmitJobBody = z
   .object({
@@ -25,6 +26,8 @@ export const submitJob = createRoute({
   responses: { 201: jsonResponse(JobView, "Job accepted"), 200: jsonResponse(JobView, "Idempotent replay"), ...openApiErrorResponses },
 });
 
+const BatchJob = z.record(z.string(), z.unknown()).superRefine(checkJsonWithin(MAX_JSON_DEPTH + 1));
+
 const BatchItemResult = z.object({
   status: z.number().int(),
   job: JobView.optional(),
@@ -33,7 +36,8 @@ const BatchItemResult = z.object({
 
 export const submitJobBatch = createRoute({
   method: "post", path: "/jobs/batch", operationId: "submitJobBatch", tags, security,
-  request: jsonBody(z.object({ jobs: z.array(JsonObject).min(1).max(100) }).openapi("SubmitJobBatch")),
+  // Each job is one level above its payload, so a payload at the depth limit still fits.
+  request: jsonBody(z.object({ jobs: z.array(BatchJob).min(1).max(100) }).openapi("SubmitJobBatch")),
   responses: { 200: jsonResponse(z.object({ items: z.array(BatchItemResult) }), "One answer per job, in order"), ...openApiErrorResponses },
 });
 
@@ -71,4 +75,16 @@ export const listJobReceipts = createRoute({
   method: "get", path: "/jobs/{job_id}/receipts", operationId: "listJobReceipts", tags, security,
   request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first"), ...openApiErrorResponses },
+});
+
+export const jobEvents = createRoute({
+  method: "get", path: "/jobs/{job_id}/events", operationId: "streamJobEvents", tags, security,
+  request: { params: JobParams },
+  responses: {
+    200: {
+      content: { "text/event-stream": { schema: z.string().openapi({ description: "state.changed and result.ready events" }) } },
+      description: "Server-sent events: the current state first, then every change; ends at a final state",
+    },
+    ...openApiErrorResponses,
+  },
 });

@@ -48,8 +48,7 @@ export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJ
   let jobId = newJobId();
   let replayed = false;
   if (idempotencyKey !== undefined) {
-    const { jobId: _omit, ...fingerprint } = { ...submission, jobId };
-    const requestHash = await sha256Hex(canonicalJson(fingerprint));
+    const requestHash = await sha256Hex(canonicalJson(submission));
     const { record, claimed } = await claimIdempotencyKey(ctx.db, {
       principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
     });

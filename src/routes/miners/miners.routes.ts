@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { AssignedJob, JobId, JobState, JsonObject, LeaseId, MinerId, Receipt, optional } from "../../http/schemas";
+import { AssignedJob, JobId, JobState, JsonObject, LeaseId, MinerId, Receipt, checkJson, optional } from "../../http/schemas";
 
 const tags = ["Miners"];
 const security = keyAuth;
@@ -15,6 +15,7 @@ const Capabilities = z
     price: optional(z.number().nonnegative().max(1e12)),
   })
   .catchall(z.unknown())
+  .superRefine(checkJson)
   .openapi("Capabilities");
 
 export const RegisterBody = z
@@ -33,6 +34,8 @@ const Metrics = z
     price: optional(z.number().nonnegative().max(1e15)),
     duration_ms: optional(z.number().int().nonnegative().max(1e13)),
   })
+  // unit_type goes into the signed receipt, which is RFC 8785 JSON.
+  .superRefine(checkJson)
   .openapi("Metrics");
 
 export const register = createRoute({

@@ -1,0 +1,43 @@
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import type { Db } from "../client";
+import { apiKeys, type ApiKeyRow } from "../schema";
+
+export async function findActiveKey(db: Db, keyHash: string) {
+  return db
+    .select({ keyId: apiKeys.keyId, principalId: apiKeys.principalId, role: apiKeys.role, hmacSecret: apiKeys.hmacSecret })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .get();
+}
+
+export async function insertKey(db: Db, row: ApiKeyRow): Promise<void> {
+  await db.insert(apiKeys).values(row).onConflictDoNothing();
+}
+
+export async function listKeys(db: Db, limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor<[string]>(cursor, ["string"])[0] : undefined;
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(after === undefined ? undefined : gt(apiKeys.keyId, after))
+    .orderBy(asc(apiKeys.keyId))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.keyId]) : null };
+}
+
+export async function getKey(db: Db, keyId: string) {
+  return db.select().from(apiKeys).where(eq(apiKeys.keyId, keyId)).get();
+}
+
+/** Revokes once; a second revoke keeps the first time. */
+export async function revokeKey(db: Db, keyId: string, at: number) {
+  await db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.keyId, keyId), isNull(apiKeys.revokedAt)));
+  return getKey(db, keyId);
+}
+
+export async function markKeyUsed(db: Db, keyId: string, at: number): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.keyId, keyId));
+}

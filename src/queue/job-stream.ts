@@ -1,0 +1,65 @@
+// Server-sent events for one job: `state.changed` for the state it is in and every change after,
+// `result.ready` once it completes; the stream ends when the job reaches a final state.
+import { toIso } from "../lib/time";
+import type { JobEvent, JobState } from "./types";
+import { isFinal } from "./types";
+
+export interface StreamEvent {
+  type: "state.changed" | "result.ready";
+  job_id: string;
+  state: JobState;
+  at: string;
+  event?: string;
+  attempt?: number;
+  miner_id?: string | null;
+}
+
+const encoder = new TextEncoder();
+
+export function sseFrame(event: StreamEvent): Uint8Array {
+  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+/** The frames a job's current state (or one of its transitions) produces, in order. */
+export function framesFor(jobId: string, state: JobState, at: number, transition?: JobEvent): StreamEvent[] {
+  const changed: StreamEvent = {
+    type: "state.changed",
+    job_id: jobId,
+    state,
+    at: toIso(at)!,
+    ...(transition ? { event: transition.type, miner_id: transition.minerId } : {}),
+  };
+  return state === "COMPLETED" ? [changed, { type: "result.ready", job_id: jobId, state, at: toIso(at)! }] : [changed];
+}
+
+/** Subscribers per job inside one region DO. Writers that fail (the client went away) are dropped. */
+export class JobWatchers {
+  private readonly writers = new Map<string, Set<WritableStreamDefaultWriter<Uint8Array>>>();
+
+  open(jobId: string, state: JobState, at: number): ReadableStream<Uint8Array> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    for (const frame of framesFor(jobId, state, at)) void writer.write(sseFrame(frame)).catch(() => {});
+    if (isFinal(state)) void writer.close().catch(() => {});
+    else {
+      const set = this.writers.get(jobId) ?? new Set();
+      set.add(writer);
+      this.writers.set(jobId, set);
+    }
+    return readable;
+  }
+
+  publish(events: readonly JobEvent[]): void {
+    for (const event of events) {
+      const set = this.writers.get(event.jobId);
+      if (!set) continue;
+      for (const writer of set) {
+        for (const frame of framesFor(event.jobId, event.toState, event.at, event)) {
+          void writer.write(sseFrame(frame)).catch(() => set.delete(writer));
+        }
+        if (isFinal(event.toState)) void writer.close().catch(() => {});
+      }
+      if (isFinal(event.toState) || set.size === 0) this.writers.delete(event.jobId);
+    }
+  }
+}

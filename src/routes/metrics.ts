@@ -1,0 +1,39 @@
+// Prometheus text exposition of what GET /v1/admin/stats reports, for scrapers (admin key).
+import type { Context } from "hono";
+import { createDb } from "../db/client";
+import { jobStats } from "../db/queries/jobs";
+import { minerStats } from "../db/queries/miners";
+import { requireRole } from "../http/middleware/auth";
+import { rateLimitPrincipal } from "../http/middleware/rate-limit";
+import { createRouter, type AppEnv } from "../http/router";
+import { JOB_STATES, MINER_STATUSES } from "../queue/types";
+
+type Sample = [labels: Record<string, string>, value: number];
+
+function family(name: string, help: string, samples: Sample[]): string {
+  const lines = samples.map(([labels, value]) => {
+    const text = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`).join(",");
+    return `${name}${text ? `{${text}}` : ""} ${value}`;
+  });
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...lines].join("\n");
+}
+
+export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
+  const db = createDb(c.env.DB);
+  const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
+  return [
+    family("edge_coordinator_jobs", "Jobs by state.", JOB_STATES.map((s) => [{ state: s }, jobs.byState[s] ?? 0])),
+    family("edge_coordinator_miners", "Miners by status.", MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s] ?? 0])),
+    family("edge_coordinator_region_queued_jobs", "Queued jobs per region.", jobs.byRegion.map((r) => [{ region: r.region }, r.queued])),
+    family("edge_coordinator_region_running_jobs", "Running jobs per region.", jobs.byRegion.map((r) => [{ region: r.region }, r.running])),
+    family("edge_coordinator_region_online_miners", "Online miners per region.", Object.entries(miners.onlineByRegion).map(([region, n]) => [{ region }, n])),
+    family("edge_coordinator_region_oldest_queued_age_seconds", "Age of the oldest queued job per region.",
+      jobs.byRegion.filter((r) => r.oldestQueuedAgeSeconds !== null).map((r) => [{ region: r.region }, r.oldestQueuedAgeSeconds!])),
+    family("edge_coordinator_job_duration_average_ms", "Average duration of completed jobs.", jobs.averageDurationMs === null ? [] : [[{}, jobs.averageDurationMs]]),
+  ].join("\n") + "\n";
+}
+
+export const metricsRouter = createRouter();
+metricsRouter.get("/metrics", requireRole("admin"), rateLimitPrincipal, async (c) =>
+  c.body(await renderMetrics(c), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" }),
+);

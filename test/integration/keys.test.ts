@@ -1,0 +1,139 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hmacHex, signingString } from "../../src/auth/hmac";
+import { call } from "../helpers/api";
+
+async function createKey(body: Record<string, unknown>) {
+  const res = await call("POST", "/v1/admin/keys", { key: "admin", body });
+  expect(res.status).toBe(201);
+  return res.body as { key_id: string; principal_id: string; key: string; hmac_secret?: string };
+}
+
+async function withKey(key: string, method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) {
+  const headers = new Headers({ "X-Api-Key": key, ...init.headers });
+  if (init.body !== undefined) headers.set("content-type", "application/json");
+  const res = await exports.default.fetch(new Request(`http://coordinator.test${path}`, { method, headers, body: init.body }));
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function signed(secret: string, method: string, path: string, body: string, at = Math.floor(Date.now() / 1000)) {
+  const sig = await hmacHex(secret, await signingString(at, method, path, new TextEncoder().encode(body)));
+  return `t=${at},v1=${sig}`;
+}
+
+describe("admin key management", () => {
+  it("creates a key shown once, stores only its hash, and the key works for its role", async () => {
+    const created = await createKey({ role: "client", name: "ci bot" });
+    expect(created).toEqual({ key_id: expect.stringMatching(/^key_/), principal_id: expect.stringMatching(/^cli_/), role: "client", name: "ci bot", key: expect.stringMatching(/^ec_client_/) });
+    const stored = await env.DB.prepare("SELECT * FROM api_keys WHERE key_id = ?").bind(created.key_id).first<Record<string, unknown>>();
+    expect(JSON.stringify(stored)).not.toContain(created.key);
+    expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(200);
+    expect((await withKey(created.key, "GET", "/v1/admin/stats")).status).toBe(403);
+  });
+
+  it("lists keys with principal, role, name, times and revocation, never a secret", async () => {
+    const created = await createKey({ role: "miner", name: "rig 7", hmac: true });
+    const unsigned = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body: "{}" });
+    expect(unsigned.status).toBe(401);
+    const list = await call("GET", "/v1/admin/keys?limit=100", { key: "admin" });
+    expect(list.status).toBe(200);
+    const view = list.body.items.find((k: { key_id: string }) => k.key_id === created.key_id);
+    expect(view).toEqual({
+      key_id: created.key_id, principal_id: created.principal_id, role: "miner", name: "rig 7", source: "admin", hmac: true,
+      created_at: expect.any(String), last_used_at: null, revoked_at: null,
+    });
+    expect(list.body.items.some((k: { source: string }) => k.source === "env")).toBe(true);
+    const signedCall = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
+      body: "{}", headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/miners/heartbeat", "{}") },
+    });
+    expect(signedCall.status).toBe(404);
+    const after = await call("GET", "/v1/admin/keys?limit=100", { key: "admin" });
+    expect(after.body.items.find((k: { key_id: string }) => k.key_id === created.key_id).last_used_at).toEqual(expect.any(String));
+    const text = JSON.stringify(list.body);
+    expect(text).not.toContain(created.key);
+    expect(text).not.toContain(created.hmac_secret);
+  });
+
+  it("refuses a revoked key at once on this isolate, and revoking twice is harmless", async () => {
+    const created = await createKey({ role: "client", name: "temp" });
+    expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(200);
+    const revoked = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_at).toEqual(expect.any(String));
+    expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(401);
+    const again = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
+  });
+
+  it("refuses to revoke bootstrap keys and answers 404 for unknown ones", async () => {
+    const list = await call("GET", "/v1/admin/keys?limit=100", { key: "admin" });
+    const envKey = list.body.items.find((k: { source: string }) => k.source === "env");
+    expect((await call("DELETE", `/v1/admin/keys/${envKey.key_id}`, { key: "admin" })).status).toBe(409);
+    expect((await call("DELETE", "/v1/admin/keys/key_nope", { key: "admin" })).status).toBe(404);
+  });
+
+  it("refuses bad create bodies with 422", async () => {
+    expect((await call("POST", "/v1/admin/keys", { key: "admin", body: { role: "root", name: "x" } })).status).toBe(422);
+    expect((await call("POST", "/v1/admin/keys", { key: "admin", body: { role: "client", name: "" } })).status).toBe(422);
+  });
+});
+
+describe("HMAC request signing", () => {
+  it("accepts a correctly signed request from a key with a secret", async () => {
+    const created = await createKey({ role: "client", name: "signer", hmac: true });
+    expect(created.hmac_secret).toMatch(/^[0-9a-f]{64}$/);
+    const body = JSON.stringify({ payload: { signed: true } });
+    const res = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/jobs", body) } });
+    expect(res.status).toBe(201);
+    const list = await withKey(created.key, "GET", "/v1/jobs?limit=5", { headers: { "X-Signature": await signed(created.hmac_secret!, "GET", "/v1/jobs?limit=5", "") } });
+    expect(list.status).toBe(200);
+  });
+
+  it("refuses unsigned, skewed, tampered-body, tampered-path and replayed requests with 401 and a reason", async () => {
+    const created = await createKey({ role: "client", name: "signer", hmac: true });
+    const secret = created.hmac_secret!;
+    const body = JSON.stringify({ payload: { n: 1 } });
+    const reason = (res: { body: { error: { code: string; details: { field: string; issue: string }[] } } }) => {
+      expect(res.body.error.code).toBe("UNAUTHORIZED_KEY");
+      return res.body.error.details[0]!.issue;
+    };
+    const unsigned = await withKey(created.key, "POST", "/v1/jobs", { body });
+    expect(unsigned.status).toBe(401);
+    expect(reason(unsigned)).toBe("SIGNATURE_REQUIRED");
+
+    const skewed = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": await signed(secret, "POST", "/v1/jobs", body, Math.floor(Date.now() / 1000) - 301) } });
+    expect(skewed.status).toBe(401);
+    expect(reason(skewed)).toBe("SIGNATURE_EXPIRED");
+
+    const sigForOther = await signed(secret, "POST", "/v1/jobs", JSON.stringify({ payload: { n: 2 } }));
+    const tamperedBody = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": sigForOther } });
+    expect(reason(tamperedBody)).toBe("SIGNATURE_INVALID");
+
+    const sigForBatch = await signed(secret, "POST", "/v1/jobs/batch", body);
+    const tamperedPath = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": sigForBatch } });
+    expect(reason(tamperedPath)).toBe("SIGNATURE_INVALID");
+
+    const good = await signed(secret, "POST", "/v1/jobs", body);
+    expect((await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": good } })).status).toBe(201);
+    const replay = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": good } });
+    expect(replay.status).toBe(401);
+    expect(reason(replay)).toBe("SIGNATURE_REPLAYED");
+
+    const garbage = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": "v1=zz" } });
+    expect(reason(garbage)).toBe("SIGNATURE_MALFORMED");
+  });
+
+  it("remembers signatures across isolates (replay memory lives in a Durable Object)", async () => {
+    const created = await createKey({ role: "client", name: "replay", hmac: true });
+    const at = Math.floor(Date.now() / 1000);
+    const guard = env.REPLAY_GUARD.get(env.REPLAY_GUARD.idFromName(`principal:${created.principal_id}`));
+    const sig = "ab".repeat(32);
+    expect(await guard.firstUse(sig, at)).toBe(true);
+    expect(await guard.firstUse(sig, at)).toBe(false);
+  });
+
+  it("refuses to create HMAC keys for a key that is not admin", async () => {
+    expect((await call("POST", "/v1/admin/keys", { key: "client", body: { role: "client", name: "x", hmac: true } })).status).toBe(403);
+  });
+});

@@ -1,0 +1,216 @@
+// Every limit on the wire is refused with the one error shape before any storage is written.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, registerMiner, uniqueName, type ApiResponse } from "../helpers/api";
+
+const TABLES = ["jobs", "job_events", "miners", "idempotency_records"] as const;
+
+async function rowCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) counts[table] = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+  return counts;
+}
+
+/** Sends the request and checks the status, the whole error body, and that no row was written. */
+async function expectRefused(
+  send: () => Promise<ApiResponse>,
+  status: number,
+  code: string,
+  details?: { field: string; issue?: unknown }[],
+): Promise<ApiResponse> {
+  const before = await rowCounts();
+  const res = await send();
+  expect(res.status).toBe(status);
+  const error = details
+    ? { code, message: expect.any(String), details: details.map((d) => ({ field: d.field, issue: d.issue ?? expect.any(String) })) }
+    : { code, message: expect.any(String) };
+  expect(res.body).toEqual({ error, request_id: res.headers.get("x-request-id") });
+  expect(await rowCounts()).toEqual(before);
+  return res;
+}
+
+/** {a: {a: ... {leaf: 1}}} with `levels` objects in all, counting the outermost. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < levels; i++) value = { a: value };
+  return value;
+}
+
+const json = { "content-type": "application/json" };
+/** The documented limit (docs/security.md), written out so that changing the code's constant fails here. */
+const MAX_JSON_DEPTH = 32;
+
+describe("JSON nesting depth", () => {
+  it(`accepts a payload nested ${MAX_JSON_DEPTH} levels deep`, async () => {
+    const res = await call("POST", "/v1/jobs", { key: "client", body: { payload: nested(MAX_JSON_DEPTH) } });
+    expect(res.status).toBe(201);
+  });
+
+  it(`accepts a payload nested ${MAX_JSON_DEPTH} levels deep in a batch too`, async () => {
+    const res = await call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: [{ payload: nested(MAX_JSON_DEPTH) }] } });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([{ status: 201, job: expect.objectContaining({ state: "QUEUED" }) }]);
+  });
+
+  it(`refuses a payload nested ${MAX_JSON_DEPTH + 1} levels deep with 422 naming payload`, async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", body: { payload: nested(MAX_JSON_DEPTH + 1) }, headers: { "Idempotency-Key": uniqueName("deep") } }),
+      422, "INVALID_PAYLOAD", [{ field: "payload", issue: `nests deeper than ${MAX_JSON_DEPTH} levels` }],
+    );
+  });
+
+  it("refuses 100 000 levels of arrays without overflowing anything", async () => {
+    const raw = `{"payload":{"x":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`;
+    await expectRefused(() => call("POST", "/v1/jobs", { key: "client", rawBody: raw, headers: json }), 422, "INVALID_PAYLOAD", [{ field: "payload" }]);
+  });
+
+  it("refuses deep miner capabilities, heartbeat metadata and results, and deep jobs in a batch", async () => {
+    const minerId = uniqueName("m");
+    await registerMiner(minerId);
+    const deep = nested(MAX_JSON_DEPTH + 1);
+    await expectRefused(
+      () => call("POST", "/v1/miners/register", { key: "miner", body: { miner_id: uniqueName("m"), capabilities: { extra: deep } } }),
+      422, "INVALID_PAYLOAD", [{ field: "capabilities" }],
+    );
+    await expectRefused(
+      () => call("POST", "/v1/miners/heartbeat", { key: "miner", body: { metadata: deep }, headers: { "X-Miner-Id": minerId } }),
+      422, "INVALID_PAYLOAD", [{ field: "metadata" }],
+    );
+    await expectRefused(
+      () => call("POST", `/v1/miners/${"a".repeat(32)}/result`, { key: "miner", body: { result: deep }, headers: { "X-Miner-Id": minerId } }),
+      422, "INVALID_PAYLOAD", [{ field: "result" }],
+    );
+    await expectRefused(
+      () => call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: [{ payload: {} }, { payload: nested(MAX_JSON_DEPTH + 1) }] } }),
+      422, "INVALID_PAYLOAD", [{ field: "jobs.1", issue: `nests deeper than ${MAX_JSON_DEPTH + 1} levels` }],
+    );
+    await expectRefused(() => call("POST", "/v1/receipts/verify", { body: deep }), 422, "INVALID_PAYLOAD", [{ field: "(body)" }]);
+  });
+});
+
+describe("values JSON cannot carry back", () => {
+  it("refuses a number that overflows to infinity (1e400) instead of failing to hash it", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", rawBody: '{"payload":{"x":1e400}}', headers: json }),
+      422, "INVALID_PAYLOAD", [{ field: "payload", issue: "holds a number too large for JSON" }],
+    );
+  });
+
+  it("refuses a lone surrogate in a constraint (hashed for Idempotency-Key) instead of failing to hash it", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", {
+        key: "client", rawBody: '{"payload":{},"constraints":{"gpu":"\\ud83d"}}', headers: { ...json, "Idempotency-Key": uniqueName("surrogate") },
+      }),
+      422, "INVALID_PAYLOAD", [{ field: "constraints", issue: "holds a string that is not well-formed Unicode" }],
+    );
+  });
+
+  it("refuses a lone surrogate in metrics.unit_type (signed into the receipt) and leaves the job running", async () => {
+    const minerId = uniqueName("m");
+    await registerMiner(minerId, { region: "eu-west" });
+    const job = await call("POST", "/v1/jobs", { key: "client", body: { payload: {}, constraints: { region: "eu-west" } } });
+    const lease = await call("POST", "/v1/miners/poll", { key: "miner", body: { max_wait_seconds: 0 }, headers: { "X-Miner-Id": minerId } });
+    expect(lease.body.job_id).toBe(job.body.job_id);
+    const raw = `{"result":{"ok":true},"lease_id":"${lease.body.lease_id}","metrics":{"units":1,"unit_type":"\\udc00"}}`;
+    await expectRefused(
+      () => call("POST", `/v1/miners/${job.body.job_id}/result`, { key: "miner", rawBody: raw, headers: { ...json, "X-Miner-Id": minerId } }),
+      422, "INVALID_PAYLOAD", [{ field: "metrics" }],
+    );
+    expect((await call("GET", `/v1/jobs/${job.body.job_id}`, { key: "client" })).body.state).toBe("RUNNING");
+  });
+
+  it("refuses a lone surrogate in a batch job's idempotency_key", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs/batch", { key: "client", rawBody: '{"jobs":[{"payload":{},"idempotency_key":"k\\ud800"}]}', headers: json }),
+      422, "INVALID_PAYLOAD", [{ field: "jobs.0", issue: "holds a string that is not well-formed Unicode" }],
+    );
+  });
+
+  it("refuses a lone surrogate in a payload string or key", async () => {
+    for (const raw of ['{"payload":{"x":"\\ud800"}}', '{"payload":{"\\udfff":1}}']) {
+      await expectRefused(
+        () => call("POST", "/v1/jobs", { key: "client", rawBody: raw, headers: json }),
+        422, "INVALID_PAYLOAD", [{ field: "payload" }],
+      );
+    }
+  });
+});
+
+describe("bounded fields", () => {
+  it("refuses a string over its maximum length (constraints.gpu, 128)", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", body: { payload: {}, constraints: { gpu: "g".repeat(129) } } }),
+      422, "INVALID_PAYLOAD", [{ field: "constraints.gpu" }],
+    );
+  });
+
+  it("refuses arrays over their maximum length (constraints.models 64, batch jobs 100)", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", body: { payload: {}, constraints: { models: Array.from({ length: 65 }, (_, i) => `m${i}`) } } }),
+      422, "INVALID_PAYLOAD", [{ field: "constraints.models" }],
+    );
+    await expectRefused(
+      () => call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: Array.from({ length: 101 }, () => ({ payload: {} })) } }),
+      422, "INVALID_PAYLOAD", [{ field: "jobs" }],
+    );
+  });
+
+  it("refuses max_wait_seconds over 30", async () => {
+    const minerId = uniqueName("m");
+    await registerMiner(minerId);
+    for (const wait of [31, -1, 1.5]) {
+      await expectRefused(
+        () => call("POST", "/v1/miners/poll", { key: "miner", body: { max_wait_seconds: wait }, headers: { "X-Miner-Id": minerId } }),
+        422, "INVALID_PAYLOAD", [{ field: "max_wait_seconds" }],
+      );
+    }
+  });
+
+  it("refuses a pagination limit outside 1..100", async () => {
+    for (const limit of ["0", "101", "abc"]) {
+      await expectRefused(() => call("GET", `/v1/jobs?limit=${limit}`, { key: "client" }), 422, "INVALID_PAYLOAD", [{ field: "limit" }]);
+      await expectRefused(() => call("GET", `/v1/admin/miners?limit=${limit}`, { key: "admin" }), 422, "INVALID_PAYLOAD", [{ field: "limit" }]);
+    }
+  });
+});
+
+describe("request size", () => {
+  it("refuses a header over 8 KiB with 400 naming the header", async () => {
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", body: { payload: {} }, headers: { "X-Padding": "p".repeat(8 * 1024) } }),
+      400, "INVALID_PAYLOAD", [{ field: "x-padding", issue: "over 8192 bytes" }],
+    );
+    // An oversized key is refused as a header before it is looked up.
+    await expectRefused(
+      () => call("GET", "/v1/jobs", { headers: { "X-Api-Key": "k".repeat(9 * 1024) } }),
+      400, "INVALID_PAYLOAD", [{ field: "x-api-key" }],
+    );
+  });
+
+  it("refuses more than 64 headers with 400", async () => {
+    const headers = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`X-Extra-${i}`, "1"]));
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", body: { payload: {} }, headers }),
+      400, "INVALID_PAYLOAD", [{ field: "(headers)" }],
+    );
+  });
+
+  it("accepts 60 extra headers of exactly 8 KiB each (name and value)", async () => {
+    // The count includes the headers the runtime adds (content-length here; cf-* and x-forwarded-* in production).
+    const value = "v".repeat(8 * 1024 - "x-extra-00".length);
+    const headers = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`X-Extra-${String(i).padStart(2, "0")}`, value]));
+    const res = await call("POST", "/v1/jobs", { key: "client", body: { payload: {} }, headers });
+    expect(res.status).toBe(201);
+  });
+
+  it("refuses a body over 1 MiB with 413 before parsing it", async () => {
+    const big = JSON.stringify({ payload: { blob: "x".repeat(1024 * 1024) } });
+    await expectRefused(() => call("POST", "/v1/jobs", { key: "client", rawBody: big, headers: json }), 413, "PAYLOAD_TOO_LARGE");
+    // The size is counted as the body streams, not taken from Content-Length.
+    const stream = new Blob([big]).stream();
+    await expectRefused(
+      () => call("POST", "/v1/jobs", { key: "client", rawBody: stream, headers: { ...json, "content-length": "10" } }),
+      413, "PAYLOAD_TOO_LARGE",
+    );
+  });
+});
