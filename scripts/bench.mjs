@@ -108,6 +108,9 @@ results.sequentialSubmit = await sequential((i) => api("POST", "/v1/jobs", clien
 await api("POST", "/v1/miners/register", keys.miner, { capabilities: { gpus: [{ name: "none", memory_mb: 1 }] } });
 results.sequentialHealth = await sequential(() => api("GET", "/v1/health", keys.client));
 results.sequentialEmptyPoll = await sequential(() => api("POST", "/v1/miners/poll", keys.miner, { max_wait_seconds: 0 }));
+// Baseline: the whole middleware stack and the 404 handler, no storage and no rate limiter.
+results.unknownRoute = await pool(SUBMITS, async () => (await api("GET", "/v1/nothing-here", keys.client)).ms);
+
 const jobIds = [];
 results.submit = await pool(SUBMITS, async (i) => {
   const res = await api("POST", "/v1/jobs", clients[i % clients.length], { payload: { prompt: `bench ${i}` } });

@@ -144,9 +144,18 @@ export function parseConfig(env: Record<string, unknown>): Config {
   };
 }
 
-let cached: { env: unknown; config: Config } | undefined;
+let cached: { env: unknown; fingerprint: string; config: Config } | undefined;
 
+/**
+ * One Config per isolate and setting values: other per-isolate caches (bootstrap key hashes, receipt
+ * keys) are keyed by it, so an env object that is not identical across requests must not mint a new one.
+ */
 export function getConfig(env: object): Config {
-  if (cached?.env !== env) cached = { env, config: parseConfig(env as Record<string, unknown>) };
+  if (cached?.env === env) return cached.config;
+  const fingerprint = JSON.stringify(
+    Object.entries(env).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v)).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  if (cached?.fingerprint !== fingerprint) cached = { env, fingerprint, config: parseConfig(env as Record<string, unknown>) };
+  else cached.env = env;
   return cached.config;
 }

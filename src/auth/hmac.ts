@@ -2,7 +2,7 @@
 // "<t>.<METHOD>.<path?query>.<hex sha256(body)>")>. Pure apart from Web Crypto; the caller
 // supplies the clock and the replay memory.
 import { sha256Hex } from "../lib/hash";
-import { bytesToHex } from "../receipts/encoding";
+import { bytesToHex } from "../lib/encoding";
 
 export const MAX_SKEW_SECONDS = 300;
 

@@ -1,6 +1,6 @@
 // HMAC secrets must be usable to check signatures, so unlike API keys they cannot be stored as a
 // hash. They are sealed with AES-256-GCM under SECRETS_ENCRYPTION_KEY_HEX before they reach D1.
-import { base64urlToBytes, bytesToBase64url, hexToBytes } from "../receipts/encoding";
+import { base64urlToBytes, bytesToBase64url, hexToBytes } from "../lib/encoding";
 
 const boxKeys = new Map<string, Promise<CryptoKey>>();
 

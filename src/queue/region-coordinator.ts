@@ -187,8 +187,10 @@ export class RegionCoordinator extends DurableObject<Env> {
       }
       this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
     }
-    this.store.setMeta("outbox_failures", null);
-    this.store.setMeta("outbox_retry_at", null);
+    if (this.store.getMeta("outbox_failures") !== null) {
+      this.store.setMeta("outbox_failures", null);
+      this.store.setMeta("outbox_retry_at", null);
+    }
   }
 
   private async armAlarm(): Promise<void> {

@@ -1,4 +1,4 @@
-import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "./encoding";
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../lib/encoding";
 
 export interface ReceiptKey {
   /** base64url (no padding) of the 32-byte Ed25519 public key */

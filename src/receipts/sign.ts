@@ -1,4 +1,4 @@
-import { base64urlToBytes, bytesToBase64url } from "./encoding";
+import { base64urlToBytes, bytesToBase64url } from "../lib/encoding";
 import type { ReceiptKey } from "./keys";
 
 export async function signBytes(key: ReceiptKey, bytes: Uint8Array): Promise<string> {

@@ -1,7 +1,7 @@
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/receipts/canonical-json";
-import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../../src/receipts/encoding";
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../../src/lib/encoding";
 import { importSigningSeed, keyIdFromPublicKeyHex } from "../../../src/receipts/keys";
 import { signBytes, verifyBytes } from "../../../src/receipts/sign";
 import { SEEDS, VECTOR } from "./fixtures";

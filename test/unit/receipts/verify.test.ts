@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildUnsignedReceipt, type Receipt } from "../../../src/receipts/build";
-import { base64urlToBytes, bytesToBase64url } from "../../../src/receipts/encoding";
+import { base64urlToBytes, bytesToBase64url } from "../../../src/lib/encoding";
 import { signReceipt } from "../../../src/receipts/issue";
 import { importSigningSeed, type ReceiptKey } from "../../../src/receipts/keys";
 import { verifyReceipt, type TrustedKey } from "../../../src/receipts/verify";

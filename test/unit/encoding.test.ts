@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../../src/receipts/encoding";
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../src/lib/encoding";
 
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
 
