@@ -10,7 +10,8 @@ import { PendingSettlementRecorder } from "../settlement";
 import { runDoMigrations } from "./do-migrations";
 import { JobWatchers } from "./job-stream";
 import { writeToD1 } from "./outbox";
-import { RegionQueue, type NewJob, type Registration } from "./region-queue";
+import { MinerBook, type Registration } from "./miner-book";
+import { RegionQueue, type NewJob } from "./region-queue";
 import { Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
 import type { AssignedJob, Job, JobError, Metrics, Miner } from "./types";
@@ -35,6 +36,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   d1: D1Database;
   private readonly config: Config;
   private readonly store: Store;
+  private readonly miners: MinerBook;
   private readonly queue: RegionQueue;
   private readonly receipts: ReceiptIssuer;
   private readonly parked = new Map<string, ParkedPoll>();
@@ -46,12 +48,14 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.d1 = env.DB;
     this.config = getConfig(env);
     this.store = new Store(ctx.storage.sql);
+    const heartbeatTimeoutMs = this.config.heartbeatTimeoutSeconds * 1000;
+    this.miners = new MinerBook(this.store, heartbeatTimeoutMs);
     this.queue = new RegionQueue(this.store, {
-      heartbeatTimeoutMs: this.config.heartbeatTimeoutSeconds * 1000,
+      heartbeatTimeoutMs,
       retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
       retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
       finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
-    });
+    }, this.miners);
     this.receipts = new ReceiptIssuer(this.config, new PendingSettlementRecorder());
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
@@ -61,7 +65,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   register(registration: Registration): Promise<Outcome<{ miner: Miner; sessionToken: string }>> {
-    return this.mutate(() => this.queue.register(registration, this.now()));
+    return this.mutate(() => this.miners.register(registration, this.now()));
   }
 
   retire(minerId: string): Promise<Outcome<null>> {
@@ -73,12 +77,12 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   heartbeat(call: MinerCall, reported: Record<string, unknown>) {
-    return this.mutate(() => this.queue.heartbeat(call.minerId, call.ownerId, reported, this.now()));
+    return this.mutate(() => this.miners.heartbeat(call.minerId, call.ownerId, reported, this.now()));
   }
 
   drain(call: MinerCall) {
     this.parked.get(call.minerId)?.settle(success([]));
-    return this.mutate(() => this.queue.drain(call.minerId, call.ownerId, this.now()));
+    return this.mutate(() => this.miners.drain(call.minerId, call.ownerId, this.now()));
   }
 
   cancel(jobId: string, clientId: string) {
@@ -124,7 +128,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.mutate(() => {
       const now = this.now();
-      this.queue.keepAlive([...this.parked.keys()], now);
+      this.miners.keepAlive([...this.parked.keys()], now);
       this.queue.tick(now);
       return success(null);
     });

@@ -1,15 +1,16 @@
 // The region's live queue: read rows → decide with the pure state machine and matcher → write
 // rows and their outbox entries. Every method is synchronous and runs inside one
 // transactionSync of the DO, so a decision and everything it implies commit together.
-import { newLeaseId, newSessionToken } from "../lib/ids";
+import { newLeaseId } from "../lib/ids";
 import { refuse, success, type Outcome } from "../lib/outcome";
 import { toIso } from "../lib/time";
-import { eventRow, jobRow, minerRow } from "./d1-rows";
+import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
 import type { OutboxWrite } from "./outbox";
+import { minerNotFound, type MinerBook } from "./miner-book";
 import { checkLease, retryBackoffMs, transition, type JobCommand } from "./state-machine";
 import type { Store } from "./store";
-import type { AssignedJob, Capabilities, Job, JobError, JobEvent, Miner } from "./types";
+import type { AssignedJob, Job, JobError, JobEvent } from "./types";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
@@ -30,14 +31,6 @@ export interface NewJob {
   maxAttempts: number;
 }
 
-export interface Registration {
-  minerId: string;
-  ownerId: string;
-  region: string;
-  capabilities: Capabilities;
-  concurrency: number;
-}
-
 export type CompletionCheck = { replay: true; receipt: Record<string, unknown> | null } | { replay: false; job: Job };
 
 const MAX_EVENTS_PER_TICK = 500;
@@ -49,6 +42,7 @@ export class RegionQueue {
   constructor(
     private readonly store: Store,
     private readonly settings: QueueSettings,
+    private readonly miners: MinerBook,
   ) {}
 
   enqueue(input: NewJob, now: number): Outcome<{ job: Job; created: boolean }> {
@@ -86,49 +80,19 @@ export class RegionQueue {
     return success({ job, created: true });
   }
 
-  register(input: Registration, now: number): Outcome<{ miner: Miner; sessionToken: string }> {
-    const existing = this.store.getMiner(input.minerId);
-    if (existing && existing.ownerId !== input.ownerId) {
-      return refuse("CONFLICT_STATE", "miner_id is registered by another key", [{ field: "miner_id", issue: "taken" }]);
-    }
-    const miner: Miner = {
-      ...input,
-      status: "ONLINE",
-      reported: existing?.reported ?? null,
-      registeredAt: existing?.registeredAt ?? now,
-      lastSeenAt: now,
-      version: (existing?.version ?? 0) + 1,
-    };
-    const sessionToken = newSessionToken();
-    this.store.putMiner(miner);
-    this.renewLeases(miner.minerId, now);
-    this.store.appendOutbox([
-      { kind: "miner", row: minerRow(miner) },
-      { kind: "miner_session", row: { sessionToken, minerId: miner.minerId, region: miner.region, registeredAt: now } },
-    ]);
-    return success({ miner, sessionToken });
-  }
-
   /** A miner moved to another region: its leases here are lost and it is forgotten. */
   retire(minerId: string, now: number): void {
     for (const job of this.store.runningJobsOf(minerId)) {
       this.apply(job, { type: "lose_lease", reason: "miner re-registered in another region" }, now);
     }
-    this.store.deleteMiner(minerId);
-  }
-
-  heartbeat(minerId: string, ownerId: string, reported: Record<string, unknown>, now: number): Outcome<{ cancel: string[]; drain: boolean }> {
-    const miner = this.ownedMiner(minerId, ownerId);
-    if (!miner) return minerNotFound();
-    this.touch({ ...miner, reported }, now);
-    return success({ cancel: this.store.takePendingCancels(minerId), drain: miner.status === "DRAINING" });
+    this.miners.forget(minerId);
   }
 
   /** Leases up to maxJobs fitting jobs to the miner, never beyond its concurrency. */
   lease(minerId: string, ownerId: string, maxJobs: number, now: number): Outcome<AssignedJob[]> {
-    const miner = this.ownedMiner(minerId, ownerId);
+    const miner = this.miners.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
-    const live = this.touch(miner, now);
+    const live = this.miners.touch(miner, now);
     if (live.status !== "ONLINE") return success([]);
     const room = Math.min(maxJobs, live.concurrency - this.store.countRunning(minerId));
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
@@ -143,11 +107,11 @@ export class RegionQueue {
   }
 
   checkCompletion(minerId: string, ownerId: string, jobId: string, leaseId: string | undefined, resultHash: string, now: number): Outcome<CompletionCheck> {
-    const miner = this.ownedMiner(minerId, ownerId);
+    const miner = this.miners.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
     const job = this.store.getJob(jobId);
     if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    this.touch(miner, now);
+    this.miners.touch(miner, now);
     if (job.state === "COMPLETED" && job.minerId === minerId && (leaseId === undefined || leaseId === job.leaseId)) {
       if (job.resultHash === resultHash) return success({ replay: true, receipt: job.receipt });
       return refuse("CONFLICT_STATE", "job already completed with a different result");
@@ -170,11 +134,11 @@ export class RegionQueue {
   }
 
   fail(minerId: string, ownerId: string, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean, now: number): Outcome<{ state: Job["state"] }> {
-    const miner = this.ownedMiner(minerId, ownerId);
+    const miner = this.miners.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
     const job = this.store.getJob(jobId);
     if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    this.touch(miner, now);
+    this.miners.touch(miner, now);
     const lease = checkLease(job, minerId, leaseId);
     if (!lease.ok) return refuse(lease.code, lease.message);
     const backoffMs = retryBackoffMs(job.attempts + 1, this.settings.retryBackoffBaseSeconds, this.settings.retryBackoffMaxSeconds);
@@ -191,27 +155,10 @@ export class RegionQueue {
     return success(this.save(job, tr.job, tr.event));
   }
 
-  drain(minerId: string, ownerId: string, now: number): Outcome<Miner> {
-    const miner = this.ownedMiner(minerId, ownerId);
-    if (!miner) return minerNotFound();
-    const touched = this.touch(miner, now);
-    return success(this.saveMiner({ ...touched, status: "DRAINING", version: touched.version + 1 }));
-  }
-
-  /** Miners with a parked long-poll are alive while they wait. */
-  keepAlive(minerIds: readonly string[], now: number): void {
-    for (const minerId of minerIds) {
-      const miner = this.store.getMiner(minerId);
-      if (miner) this.touch(miner, now);
-    }
-  }
-
   /** Runs every deadline that is due; safe to call any number of times. */
   tick(now: number): void {
     for (const job of this.store.jobsExpiredBy(now)) this.apply(job, { type: "expire" }, now);
-    for (const miner of this.store.minersSilentSince(now - this.settings.heartbeatTimeoutMs)) {
-      this.saveMiner({ ...miner, status: "OFFLINE", version: miner.version + 1 });
-    }
+    this.miners.markSilentOffline(now);
     for (const job of this.store.leasesExpiredBy(now).slice(0, MAX_EVENTS_PER_TICK)) {
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }
@@ -246,38 +193,6 @@ export class RegionQueue {
     return after;
   }
 
-  private saveMiner(miner: Miner): Miner {
-    this.store.putMiner(miner);
-    this.store.appendOutbox([{ kind: "miner", row: minerRow(miner) }]);
-    return miner;
-  }
-
-  private ownedMiner(minerId: string, ownerId: string): Miner | null {
-    const miner = this.store.getMiner(minerId);
-    return miner && miner.ownerId === ownerId ? miner : null;
-  }
-
-  /** Any call from a miner is a sign of life: it renews the miner's leases and brings it back ONLINE. */
-  private touch(miner: Miner, now: number): Miner {
-    const revived = miner.status === "OFFLINE";
-    const touched: Miner = revived
-      ? { ...miner, status: "ONLINE", lastSeenAt: now, version: miner.version + 1 }
-      : { ...miner, lastSeenAt: now };
-    if (revived) this.saveMiner(touched);
-    else this.store.putMiner(touched);
-    this.renewLeases(miner.minerId, now);
-    return touched;
-  }
-
-  private renewLeases(minerId: string, now: number): void {
-    for (const job of this.store.runningJobsOf(minerId)) {
-      this.store.putJob({ ...job, leaseExpiresAt: now + this.settings.heartbeatTimeoutMs });
-    }
-  }
-}
-
-function minerNotFound() {
-  return refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
 }
 
 export function assignedView(job: Job): AssignedJob {

@@ -3,6 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import { MinerBook } from "../../src/queue/miner-book";
 import { RegionQueue } from "../../src/queue/region-queue";
 import { Store } from "../../src/queue/store";
 import { freshRegion, newJob, registration } from "../helpers/region";
@@ -29,10 +30,12 @@ async function rowsReadByOnePoll(queued: number): Promise<number> {
   const { name, stub } = freshRegion();
   return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
     const counter = countingSql(state.storage.sql);
-    const queue = new RegionQueue(new Store(counter.sql), SETTINGS);
+    const store = new Store(counter.sql);
+    const miners = new MinerBook(store, SETTINGS.heartbeatTimeoutMs);
+    const queue = new RegionQueue(store, SETTINGS, miners);
     const now = Date.UTC(2032, 0, 1);
     state.storage.transactionSync(() => {
-      queue.register(registration(name, "m1"), now);
+      miners.register(registration(name, "m1"), now);
       // Most of the queue needs a GPU this miner lacks; a few jobs fit.
       for (let i = 0; i < queued; i++) queue.enqueue(newJob(name, { constraints: { gpu: "H100" }, priority: i % 5 }), now);
       for (let i = 0; i < 3; i++) queue.enqueue(newJob(name, { constraints: { gpu: "A100" } }), now);

@@ -1,0 +1,109 @@
+// The miners of one region as its Durable Object holds them: registration, status and liveness.
+// Any call from a miner is a sign of life: it brings the miner back ONLINE and renews the leases of
+// every job it runs, so a lease expires only after HEARTBEAT_TIMEOUT_SECONDS of silence.
+import { newSessionToken } from "../lib/ids";
+import { refuse, success, type Outcome } from "../lib/outcome";
+import { minerRow } from "./d1-rows";
+import type { Store } from "./store";
+import type { Capabilities, Miner } from "./types";
+
+export interface Registration {
+  minerId: string;
+  ownerId: string;
+  region: string;
+  capabilities: Capabilities;
+  concurrency: number;
+}
+
+export const minerNotFound = () => refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
+
+export class MinerBook {
+  constructor(
+    private readonly store: Store,
+    private readonly heartbeatTimeoutMs: number,
+  ) {}
+
+  register(input: Registration, now: number): Outcome<{ miner: Miner; sessionToken: string }> {
+    const existing = this.store.getMiner(input.minerId);
+    if (existing && existing.ownerId !== input.ownerId) {
+      return refuse("CONFLICT_STATE", "miner_id is registered by another key", [{ field: "miner_id", issue: "taken" }]);
+    }
+    const miner: Miner = {
+      ...input,
+      status: "ONLINE",
+      reported: existing?.reported ?? null,
+      registeredAt: existing?.registeredAt ?? now,
+      lastSeenAt: now,
+      version: (existing?.version ?? 0) + 1,
+    };
+    const sessionToken = newSessionToken();
+    this.store.putMiner(miner);
+    this.renewLeases(miner.minerId, now);
+    this.store.appendOutbox([
+      { kind: "miner", row: minerRow(miner) },
+      { kind: "miner_session", row: { sessionToken, minerId: miner.minerId, region: miner.region, registeredAt: now } },
+    ]);
+    return success({ miner, sessionToken });
+  }
+
+  heartbeat(minerId: string, ownerId: string, reported: Record<string, unknown>, now: number): Outcome<{ cancel: string[]; drain: boolean }> {
+    const miner = this.owned(minerId, ownerId);
+    if (!miner) return minerNotFound();
+    this.touch({ ...miner, reported }, now);
+    return success({ cancel: this.store.takePendingCancels(minerId), drain: miner.status === "DRAINING" });
+  }
+
+  drain(minerId: string, ownerId: string, now: number): Outcome<Miner> {
+    const miner = this.owned(minerId, ownerId);
+    if (!miner) return minerNotFound();
+    const touched = this.touch(miner, now);
+    return success(this.save({ ...touched, status: "DRAINING", version: touched.version + 1 }));
+  }
+
+  /** Miners with a parked long-poll are alive while they wait. */
+  keepAlive(minerIds: readonly string[], now: number): void {
+    for (const minerId of minerIds) {
+      const miner = this.store.getMiner(minerId);
+      if (miner) this.touch(miner, now);
+    }
+  }
+
+  markSilentOffline(now: number): void {
+    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs)) {
+      this.save({ ...miner, status: "OFFLINE", version: miner.version + 1 });
+    }
+  }
+
+  forget(minerId: string): void {
+    this.store.deleteMiner(minerId);
+  }
+
+  /** The miner, if this key registered it; another key's miner is as unknown as a missing one. */
+  owned(minerId: string, ownerId: string): Miner | null {
+    const miner = this.store.getMiner(minerId);
+    return miner && miner.ownerId === ownerId ? miner : null;
+  }
+
+  touch(miner: Miner, now: number): Miner {
+    const revived = miner.status === "OFFLINE";
+    const touched: Miner = revived
+      ? { ...miner, status: "ONLINE", lastSeenAt: now, version: miner.version + 1 }
+      : { ...miner, lastSeenAt: now };
+    if (revived) this.save(touched);
+    else this.store.putMiner(touched);
+    this.renewLeases(miner.minerId, now);
+    return touched;
+  }
+
+  private save(miner: Miner): Miner {
+    this.store.putMiner(miner);
+    this.store.appendOutbox([{ kind: "miner", row: minerRow(miner) }]);
+    return miner;
+  }
+
+  private renewLeases(minerId: string, now: number): void {
+    for (const job of this.store.runningJobsOf(minerId)) {
+      this.store.putJob({ ...job, leaseExpiresAt: now + this.heartbeatTimeoutMs });
+    }
+  }
+}
