@@ -12,7 +12,7 @@ import type { RegionCoordinator } from "./region-coordinator";
  */
 export type RegionApi = Pick<
   RegionCoordinator,
-  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch"
+  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch"
 >;
 
 export function regionStub(env: Env, config: Config, region: string): RegionApi {

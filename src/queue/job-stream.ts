@@ -1,5 +1,6 @@
-// Server-sent events for one job: `state.changed` for the state it is in and every change after,
-// `result.ready` once it completes; the stream ends when the job reaches a final state.
+// Live updates for one job, as server-sent events or WebSocket messages: `state.changed` for the
+// state it is in and every change after, `result.ready` once it completes; the stream (or socket)
+// ends when the job reaches a final state.
 import { toIso } from "../lib/time";
 import type { JobEvent, JobState } from "./types";
 import { isFinal } from "./types";
@@ -49,8 +50,9 @@ export class JobWatchers {
     return readable;
   }
 
-  publish(events: readonly JobEvent[]): void {
+  publish(events: readonly JobEvent[], socketsOf: (jobId: string) => WebSocket[]): void {
     for (const event of events) {
+      for (const socket of socketsOf(event.jobId)) sendFrames(socket, framesFor(event.jobId, event.toState, event.at, event), isFinal(event.toState));
       const set = this.writers.get(event.jobId);
       if (!set) continue;
       for (const writer of set) {
@@ -61,5 +63,15 @@ export class JobWatchers {
       }
       if (isFinal(event.toState) || set.size === 0) this.writers.delete(event.jobId);
     }
+  }
+}
+
+/** Sends frames as WebSocket text messages, closing the socket after the last one when asked. */
+export function sendFrames(socket: WebSocket, frames: readonly StreamEvent[], close: boolean): void {
+  try {
+    for (const frame of frames) socket.send(JSON.stringify(frame));
+    if (close) socket.close(1000, "job finished");
+  } catch {
+    // The client already went away; nothing to tell it.
   }
 }

@@ -8,13 +8,13 @@ import { contentHash } from "../receipts/canonical-json";
 import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder } from "../settlement";
 import { runDoMigrations } from "./do-migrations";
-import { JobWatchers } from "./job-stream";
+import { framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { writeToD1 } from "./outbox";
 import { MinerBook, type Registration } from "./miner-book";
 import { RegionQueue, type NewJob } from "./region-queue";
 import { Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
-import type { AssignedJob, Job, JobError, Metrics, Miner } from "./types";
+import { isFinal, type AssignedJob, type Job, type JobError, type Metrics, type Miner } from "./types";
 
 interface ParkedPoll {
   ownerId: string;
@@ -100,6 +100,24 @@ export class RegionCoordinator extends DurableObject<Env> {
     return success(this.watchers.open(jobId, job.state, job.updatedAt));
   }
 
+  /**
+   * The WebSocket variant of watch (WebSockets cannot cross RPC). Sockets use the hibernation API,
+   * tagged with the job id, so idle subscribers cost nothing. Reached only through the Worker.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const job = this.store.getJob(url.searchParams.get("job_id") ?? "");
+    if (!job || job.clientId !== url.searchParams.get("client_id")) return new Response(null, { status: 404 });
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server!, [job.jobId]);
+    sendFrames(server!, framesFor(job.jobId, job.state, job.updatedAt), isFinal(job.state));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+    socket.close(code, reason);
+  }
+
   /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
     const leased = await this.mutate(() => this.queue.lease(call.minerId, call.ownerId, maxJobs, this.now()));
@@ -143,7 +161,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       throw err;
     }
     this.serveParkedPolls();
-    this.watchers.publish(this.queue.drainEmitted());
+    this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     await this.flushOutbox();
     await this.armAlarm();
     return outcome;

@@ -61,3 +61,56 @@ describe("job event stream", () => {
     expect(res.status).toBe(404);
   });
 });
+
+async function openSocket(jobId: string, key: string = TEST_KEYS.client) {
+  const res = await exports.default.fetch(
+    new Request(`http://coordinator.test/v1/jobs/${jobId}/events`, { headers: { "X-Api-Key": key, Upgrade: "websocket" } }),
+  );
+  const socket = res.webSocket;
+  const messages: { type: string; state: string }[] = [];
+  const closed = new Promise<number>((resolve) => socket?.addEventListener("close", (e) => resolve(e.code)));
+  socket?.addEventListener("message", (e) => messages.push(JSON.parse(String(e.data))));
+  socket?.accept();
+  return { status: res.status, socket, messages, closed };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+};
+
+describe("job events over WebSocket", () => {
+  it("sends the current state, then every change, and closes after result.ready", async () => {
+    const region = "us-east";
+    const gpu = uniqueName("gpu");
+    const minerId = uniqueName("m");
+    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
+    const job = await submit({ payload: {}, constraints: { region, gpu } });
+    const ws = await openSocket(job.body.job_id);
+    expect(ws.status).toBe(101);
+    await until(() => ws.messages.length >= 1);
+    const lease = await pollAs(minerId);
+    await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, { result: {}, lease_id: lease.body.lease_id });
+    expect(await ws.closed).toBe(1000);
+    expect(ws.messages.map((m) => [m.type, m.state])).toEqual([
+      ["state.changed", "QUEUED"],
+      ["state.changed", "RUNNING"],
+      ["state.changed", "COMPLETED"],
+      ["result.ready", "COMPLETED"],
+    ]);
+  });
+
+  it("tells a finished job's state and closes", async () => {
+    const job = await submit({ payload: {} });
+    await call("POST", `/v1/jobs/${job.body.job_id}/cancel`, { key: "client" });
+    const ws = await openSocket(job.body.job_id);
+    expect(await ws.closed).toBe(1000);
+    expect(ws.messages).toEqual([expect.objectContaining({ type: "state.changed", state: "CANCELED" })]);
+  });
+
+  it("refuses another client's job with 404 before upgrading", async () => {
+    const job = await submit({ payload: {} });
+    const ws = await openSocket(job.body.job_id, TEST_KEYS.client2);
+    expect(ws.status).toBe(404);
+    expect(ws.socket).toBeNull();
+  });
+});

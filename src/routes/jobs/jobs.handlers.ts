@@ -6,7 +6,7 @@ import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import { ApiError, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { regionStub } from "../../queue/client";
-import { framesFor, sseFrame } from "../../queue/job-stream";
+import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
 import { isFinal, type JobState } from "../../queue/types";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
@@ -106,7 +106,13 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
 
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const outcome = await regionStub(c.env, c.get("config"), job.region).watch(job.jobId, job.clientId);
+  const region = regionStub(c.env, c.get("config"), job.region);
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+    const query = new URLSearchParams({ job_id: job.jobId, client_id: job.clientId });
+    const upgraded = await region.fetch(new Request(`https://region/watch?${query}`, { headers: { Upgrade: "websocket" } }));
+    return upgraded.status === 101 ? upgraded : finishedJobSocket(job);
+  }
+  const outcome = await region.watch(job.jobId, job.clientId);
   // A finished job the DO has already forgotten: D1 knows its final state.
   const stream = outcome.ok
     ? outcome.value
@@ -115,3 +121,11 @@ export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
   });
 };
+
+/** A WebSocket that tells the final state of a job its region has already forgotten, then closes. */
+function finishedJobSocket(job: { jobId: string; state: string; updatedAt: number }): Response {
+  const [client, server] = Object.values(new WebSocketPair());
+  server!.accept();
+  sendFrames(server!, framesFor(job.jobId, job.state as JobState, job.updatedAt), true);
+  return new Response(null, { status: 101, webSocket: client });
+}
