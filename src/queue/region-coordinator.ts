@@ -131,7 +131,8 @@ export class RegionCoordinator extends DurableObject<Env> {
    */
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
     const resultHash = await contentHash(result);
-    const check = this.ctx.storage.transactionSync(() =>
+    // A mutation too: the check is a sign of life that may bring the miner back ONLINE.
+    const check = await this.mutate(() =>
       this.queue.checkCompletion(call.minerId, call.ownerId, jobId, leaseId, resultHash, this.now()),
     );
     if (!check.ok) return check;
