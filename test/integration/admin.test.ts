@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, minerCall, pollAs, registerMiner, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
 
 describe("admin views", () => {
   it("shows a job with its full event history", async () => {
-    const region = "eu-west";
-    const gpu = uniqueName("gpu");
-    const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-    const job = await submit({ payload: {}, constraints: { region, gpu } });
+    const { minerId, jobId } = await soloMinerAndJob();
     const lease = await pollAs(minerId);
-    await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, { result: { ok: 1 }, lease_id: lease.body.lease_id });
-    const res = await call("GET", `/v1/admin/jobs/${job.body.job_id}`, { key: "admin" });
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: { ok: 1 }, lease_id: lease.body.lease_id });
+    const res = await call("GET", `/v1/admin/jobs/${jobId}`, { key: "admin" });
     expect(res.status).toBe(200);
     expect(res.body.client_id).toMatch(/^cli_/);
     expect(res.body.events.map((e: { type: string; to_state: string }) => [e.type, e.to_state])).toEqual([
@@ -28,13 +24,10 @@ describe("admin views", () => {
 
   it("filters jobs by state, region, client and miner with cursor pagination", async () => {
     const region = "us-east";
-    const gpu = uniqueName("gpu");
-    const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-    const job = await submit({ payload: {}, constraints: { region, gpu } });
+    const { minerId, jobId } = await soloMinerAndJob(region);
     await pollAs(minerId);
     const byMiner = await call("GET", `/v1/admin/jobs?miner_id=${minerId}`, { key: "admin" });
-    expect(byMiner.body.items.map((j: { job_id: string }) => j.job_id)).toEqual([job.body.job_id]);
+    expect(byMiner.body.items.map((j: { job_id: string }) => j.job_id)).toEqual([jobId]);
     const running = await call("GET", `/v1/admin/jobs?state=RUNNING&region=${region}&limit=100`, { key: "admin" });
     expect(running.body.items.every((j: { state: string; region: string }) => j.state === "RUNNING" && j.region === region)).toBe(true);
     const clientId = byMiner.body.items[0].client_id;

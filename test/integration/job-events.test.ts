@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
 async function openStream(jobId: string) {
@@ -31,15 +31,11 @@ async function readEvents(reader: ReadableStreamDefaultReader<string>, count = I
 
 describe("job event stream", () => {
   it("sends the current state first, then every change, and ends after result.ready", async () => {
-    const region = "eu-west";
-    const gpu = uniqueName("gpu");
-    const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-    const job = await submit({ payload: {}, constraints: { region, gpu } });
-    const reader = await openStream(job.body.job_id);
-    expect(await readEvents(reader, 1)).toEqual([expect.objectContaining({ type: "state.changed", state: "QUEUED", job_id: job.body.job_id })]);
+    const { minerId, jobId } = await soloMinerAndJob();
+    const reader = await openStream(jobId);
+    expect(await readEvents(reader, 1)).toEqual([expect.objectContaining({ type: "state.changed", state: "QUEUED", job_id: jobId })]);
     const lease = await pollAs(minerId);
-    await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, { result: {}, lease_id: lease.body.lease_id });
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: {}, lease_id: lease.body.lease_id });
     const rest = await readEvents(reader);
     expect(rest.map((e) => [e.type, e.state])).toEqual([
       ["state.changed", "RUNNING"],
@@ -80,16 +76,12 @@ const until = async (check: () => boolean) => {
 
 describe("job events over WebSocket", () => {
   it("sends the current state, then every change, and closes after result.ready", async () => {
-    const region = "us-east";
-    const gpu = uniqueName("gpu");
-    const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-    const job = await submit({ payload: {}, constraints: { region, gpu } });
-    const ws = await openSocket(job.body.job_id);
+    const { minerId, jobId } = await soloMinerAndJob("us-east");
+    const ws = await openSocket(jobId);
     expect(ws.status).toBe(101);
     await until(() => ws.messages.length >= 1);
     const lease = await pollAs(minerId);
-    await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, { result: {}, lease_id: lease.body.lease_id });
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: {}, lease_id: lease.body.lease_id });
     expect(await ws.closed).toBe(1000);
     expect(ws.messages.map((m) => [m.type, m.state])).toEqual([
       ["state.changed", "QUEUED"],

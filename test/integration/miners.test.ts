@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, minerCall, pollAs, registerMiner, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
 
 describe("register", () => {
   it("answers with the session and the timing settings", async () => {
@@ -181,13 +181,10 @@ describe("poll", () => {
 
 describe("result and fail", () => {
   async function leased(region = "eu-west", extra: Record<string, unknown> = {}) {
-    const gpu = uniqueName("gpu");
-    const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-    const job = await submit({ payload: { x: 1 }, constraints: { region, gpu }, ...extra });
+    const { minerId, jobId } = await soloMinerAndJob(region, { payload: { x: 1 }, ...extra });
     const lease = await pollAs(minerId);
     expect(lease.status).toBe(200);
-    return { minerId, jobId: job.body.job_id as string, leaseId: lease.body.lease_id as string };
+    return { minerId, jobId, leaseId: lease.body.lease_id as string };
   }
 
   it("returns the same receipt for an identical retried result", async () => {

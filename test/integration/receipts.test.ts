@@ -1,20 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
 import { TEST_SEEDS } from "../helpers/test-bindings";
 import { importSigningSeed } from "../../src/receipts/keys";
 import { signReceipt } from "../../src/receipts/issue";
 
 async function completedReceipt() {
-  const region = "eu-west";
-  const gpu = uniqueName("gpu");
-  const minerId = uniqueName("m");
-  await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-  const job = await submit({ payload: { prompt: "p" }, constraints: { region, gpu } });
+  const { minerId, jobId } = await soloMinerAndJob("eu-west", { payload: { prompt: "p" } });
   const lease = await pollAs(minerId);
-  const done = await minerCall(minerId, `/v1/miners/${job.body.job_id}/result`, {
+  const done = await minerCall(minerId, `/v1/miners/${jobId}/result`, {
     result: { out: "r" }, metrics: { units: 3, unit_type: "gpu_seconds", price: 0.25, duration_ms: 3000 }, lease_id: lease.body.lease_id,
   });
-  return { receipt: done.body.receipt, jobId: job.body.job_id as string, minerId, leaseStartedAt: lease.body };
+  return { receipt: done.body.receipt, jobId, minerId };
 }
 
 describe("receipts", () => {
