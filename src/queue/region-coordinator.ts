@@ -52,6 +52,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.miners = new MinerBook(this.store, heartbeatTimeoutMs);
     this.queue = new RegionQueue(this.store, {
       heartbeatTimeoutMs,
+      leaseGraceMs: this.config.heartbeatIntervalSeconds * 2000,
       retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
       retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
       finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
@@ -76,8 +77,13 @@ export class RegionCoordinator extends DurableObject<Env> {
     });
   }
 
-  heartbeat(call: MinerCall, reported: Record<string, unknown>) {
-    return this.mutate(() => this.miners.heartbeat(call.minerId, call.ownerId, reported, this.now()));
+  /** `held`: the job ids the miner says it runs, when it sends them as a list. */
+  heartbeat(call: MinerCall, reported: Record<string, unknown>, held?: string[]) {
+    return this.mutate(() => {
+      const answer = this.miners.heartbeat(call.minerId, call.ownerId, reported, this.now());
+      if (answer.ok && held) this.queue.releaseUnheld(call.minerId, held, this.now());
+      return answer;
+    });
   }
 
   drain(call: MinerCall) {

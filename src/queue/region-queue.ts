@@ -14,6 +14,8 @@ import type { AssignedJob, Job, JobError, JobEvent } from "./types";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
+  /** How long after leasing a job a miner's inflight list may leave it out without losing it. */
+  leaseGraceMs: number;
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   finishedRetentionMs: number;
@@ -78,6 +80,19 @@ export class RegionQueue {
       },
     ]);
     return success({ job, created: true });
+  }
+
+  /**
+   * A miner that lists the jobs it holds gives back the ones it does not (a lease whose poll answer
+   * never reached it). Only leases older than the grace period, so a job leased a moment ago and not
+   * yet in the miner's list is safe. The list can only return work, never claim more.
+   */
+  releaseUnheld(minerId: string, held: readonly string[], now: number): void {
+    const holds = new Set(held);
+    for (const job of this.store.runningJobsOf(minerId)) {
+      if (holds.has(job.jobId) || (job.leaseStartedAt ?? now) > now - this.settings.leaseGraceMs) continue;
+      this.apply(job, { type: "lose_lease", reason: `miner ${minerId} reported it does not hold the job` }, now);
+    }
   }
 
   /** A miner moved to another region: its leases here are lost and it is forgotten. */

@@ -266,3 +266,26 @@ describe("DO and D1 convergence", () => {
     expect(again.ok && again.value).toHaveLength(1);
   });
 });
+
+describe("a miner's list of the jobs it holds", () => {
+  it("gives back a lease the miner does not hold once the grace period has passed, and never before", async () => {
+    const { stub, api, job, lease } = await leasedJob();
+    // HEARTBEAT_INTERVAL_SECONDS is 10: the grace period is two intervals.
+    await setClock(stub, T0 + 19_000);
+    await api.heartbeat(minerCall("m1"), {}, []);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING", leaseId: lease.lease_id });
+    await setClock(stub, T0 + 20_000);
+    await api.heartbeat(minerCall("m1"), {}, [job.jobId]);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING" });
+    await api.heartbeat(minerCall("m1"), {}, []);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "QUEUED", attempts: 1 });
+    expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "lease_lost"]);
+  });
+
+  it("ignores a count instead of a list", async () => {
+    const { stub, api, job } = await leasedJob();
+    await setClock(stub, T0 + 60_000);
+    await api.heartbeat(minerCall("m1"), { inflight: 0 });
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING" });
+  });
+});

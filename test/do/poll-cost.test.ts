@@ -8,7 +8,7 @@ import { RegionQueue } from "../../src/queue/region-queue";
 import { Store } from "../../src/queue/store";
 import { freshRegion, newJob, registration } from "../helpers/region";
 
-const SETTINGS = { heartbeatTimeoutMs: 30_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000 };
+const SETTINGS = { heartbeatTimeoutMs: 30_000, leaseGraceMs: 20_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000 };
 
 /** SqlStorage that adds up rowsRead of every cursor it hands out. */
 function countingSql(sql: SqlStorage) {

@@ -63,7 +63,8 @@ export const register: Handler<typeof routes.register> = async (c) => {
 export const heartbeat: Handler<typeof routes.heartbeat> = async (c) => {
   const { inflight, status, metadata } = c.req.valid("json") ?? {};
   const reported = { inflight: inflight ?? null, status: status ?? null, metadata: metadata ?? null };
-  const answer = await withMiner(c, (stub, miner) => stub.heartbeat(miner, reported));
+  const held = Array.isArray(inflight) ? inflight : undefined;
+  const answer = await withMiner(c, (stub, miner) => stub.heartbeat(miner, reported, held));
   return c.json({ status: "ok" as const, ...answer }, 200);
 };
 
