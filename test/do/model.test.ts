@@ -18,7 +18,7 @@ const MINERS = [
 type Op =
   | { op: "submit"; priority: number; maxAttempts: number; ttlSeconds: number }
   | { op: "poll"; miner: number; maxJobs: number }
-  | { op: "heartbeat"; miner: number }
+  | { op: "heartbeat"; miner: number; listsHeld: boolean }
   | { op: "result"; miner: number; pick: number; stale: boolean }
   | { op: "fail"; miner: number; pick: number; retryable: boolean }
   | { op: "cancel"; pick: number }
@@ -29,7 +29,7 @@ const miner = fc.integer({ min: 0, max: MINERS.length - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("submit" as const), priority: fc.integer({ min: -2, max: 2 }), maxAttempts: fc.integer({ min: 1, max: 3 }), ttlSeconds: fc.integer({ min: 5, max: 120 }) }),
   fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }) }),
-  fc.record({ op: fc.constant("heartbeat" as const), miner }),
+  fc.record({ op: fc.constant("heartbeat" as const), miner, listsHeld: fc.boolean() }),
   fc.record({ op: fc.constant("result" as const), miner, pick: fc.nat(), stale: fc.boolean() }),
   fc.record({ op: fc.constant("fail" as const), miner, pick: fc.nat(), retryable: fc.boolean() }),
   fc.record({ op: fc.constant("cancel" as const), pick: fc.nat() }),
@@ -91,9 +91,13 @@ it("keeps every queue invariant under random operation sequences", async () => {
             if (res.ok) for (const a of res.value) leases.push({ jobId: a.job_id, leaseId: a.lease_id, minerId: MINERS[step.miner]!.id });
             break;
           }
-          case "heartbeat":
-            await api.heartbeat(minerCall(MINERS[step.miner]!.id), {});
+          case "heartbeat": {
+            // A miner that lists what it holds names only every other lease it got, to exercise give-backs.
+            const minerId = MINERS[step.miner]!.id;
+            const held = leases.filter((l, i) => l.minerId === minerId && i % 2 === 0).map((l) => l.jobId);
+            await api.heartbeat(minerCall(minerId), {}, step.listsHeld ? held : undefined);
             break;
+          }
           case "result": {
             const lease = leases[step.pick % Math.max(1, leases.length)];
             if (!lease) break;
