@@ -128,7 +128,8 @@ describe("service endpoints", () => {
     for (const p of ["/v1/jobs", "/v1/jobs/batch", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result", "/v1/jobs/{job_id}/cancel",
       "/v1/jobs/{job_id}/receipt", "/v1/jobs/{job_id}/receipts", "/v1/miners/register", "/v1/miners/heartbeat", "/v1/miners/poll",
       "/v1/miners/{job_id}/result", "/v1/miners/{job_id}/fail", "/v1/miners/drain", "/v1/admin/stats", "/v1/admin/jobs",
-      "/v1/admin/jobs/{job_id}", "/v1/admin/miners", "/v1/health"]) {
+      "/v1/admin/jobs/{job_id}", "/v1/admin/miners", "/v1/health", "/v1/jobs/{job_id}/events", "/v1/admin/keys",
+      "/v1/admin/keys/{key_id}", "/v1/admin/jobs/{job_id}/receipts", "/v1/receipts/keys", "/v1/receipts/verify"]) {
       expect(paths, p).toContain(p);
     }
   });
