@@ -57,7 +57,14 @@ const lookupCache = new Map<string, { found: Omit<Authenticated, "recordUse"> | 
 const lastUsedWritten = new Map<string, number>();
 let bootstrapStored: Promise<void> | undefined;
 
-export async function authenticate(config: Config, d1: D1Database, key: string, now = Date.now()): Promise<Authenticated | null> {
+/** `beforeLookup` runs only when the key must be read from D1; it may throw to refuse the request. */
+export async function authenticate(
+  config: Config,
+  d1: D1Database,
+  key: string,
+  beforeLookup: () => Promise<void> = async () => {},
+  now = Date.now(),
+): Promise<Authenticated | null> {
   const hash = await hashKey(key);
   const bootstrap = (await bootstrapKeys(config)).get(hash);
   if (bootstrap) {
@@ -67,6 +74,7 @@ export async function authenticate(config: Config, d1: D1Database, key: string, 
   const cached = lookupCache.get(hash);
   let found = cached && cached.until > now ? cached.found : undefined;
   if (found === undefined) {
+    await beforeLookup();
     const db = createDb(d1);
     const row = await findActiveKey(db, hash);
     found = row

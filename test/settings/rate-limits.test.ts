@@ -129,3 +129,17 @@ describe("rate limits per IP on the public endpoints", () => {
     expect(refused.headers.get("access-control-expose-headers")?.split(",")).toContain("Retry-After");
   });
 });
+
+describe("made-up keys", () => {
+  it("refuses a flood of unknown keys from one IP with 429 before looking them up, and leaves other IPs alone", async () => {
+    const ip = "198.51.100.77";
+    const flood = await burst(2 * LOW_RATE_LIMITS.PUBLIC + 1, () =>
+      call("GET", "/v1/jobs", { headers: { "X-Api-Key": `guess-${crypto.randomUUID()}`, "CF-Connecting-IP": ip } }),
+    );
+    expectLimited(flood, LOW_RATE_LIMITS.PUBLIC, 401);
+    const elsewhere = await call("GET", "/v1/jobs", { headers: { "X-Api-Key": "guess-other", "CF-Connecting-IP": "198.51.100.78" } });
+    expect(elsewhere.status).toBe(401);
+    // Bootstrap keys are never looked up in D1, so the flooded IP's own clients keep working.
+    expect((await call("GET", "/v1/jobs", { key: "client2", headers: { "CF-Connecting-IP": ip } })).status).toBe(200);
+  });
+});

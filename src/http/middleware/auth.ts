@@ -3,6 +3,7 @@ import { checkSignature } from "../../auth/hmac";
 import { authenticate, type Authenticated } from "../../auth/keys";
 import type { Role } from "../../auth/principal";
 import { ApiError } from "../errors";
+import { limitKeyLookups } from "./rate-limit";
 import type { AppEnv } from "../router";
 
 const MAX_KEY_LENGTH = 512;
@@ -19,7 +20,7 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = presentedKey(c.req);
     if (!key || key.length > MAX_KEY_LENGTH) throw new ApiError("UNAUTHORIZED_KEY", "missing or unknown API key");
-    const found = await authenticate(c.get("config"), c.env.DB, key);
+    const found = await authenticate(c.get("config"), c.env.DB, key, () => limitKeyLookups(c));
     if (!found) throw new ApiError("UNAUTHORIZED_KEY", "missing or unknown API key");
     await verifySignature(c, found, key);
     if (found.recordUse) c.executionCtx.waitUntil(found.recordUse());

@@ -65,6 +65,14 @@ export function ipKey(ip: string | undefined): string {
   return `ip6:${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
 }
 
+/**
+ * Before a key that is neither a bootstrap key nor cached is looked up in D1: counts the caller's IP
+ * in the public namespace, so a flood of made-up keys is refused (429) before it costs D1 reads.
+ */
+export async function limitKeyLookups(c: Context<AppEnv>): Promise<void> {
+  if (!(await allowed(c, "RATE_LIMIT_PUBLIC", `lookup:${ipKey(c.req.header("cf-connecting-ip"))}`))) refuse();
+}
+
 /** For endpoints without a key: counts the caller's IP (CF-Connecting-IP is set by Cloudflare's edge). */
 export const rateLimitPublic: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!(await allowed(c, "RATE_LIMIT_PUBLIC", ipKey(c.req.header("cf-connecting-ip"))))) refuse();
