@@ -41,7 +41,7 @@ export function minerRow(miner: Miner): MinerRow {
     reported: miner.reported,
     registeredAt: miner.registeredAt,
     lastSeenAt: miner.lastSeenAt,
-    updatedAt: miner.lastSeenAt,
+    updatedAt: miner.updatedAt,
     version: miner.version,
   };
 }

@@ -15,6 +15,8 @@ export interface Registration {
   concurrency: number;
 }
 
+const PUBLISH_INTERVAL_MS = 60_000;
+
 export const minerNotFound = () => refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
 
 export class MinerBook {
@@ -34,6 +36,7 @@ export class MinerBook {
       reported: existing?.reported ?? null,
       registeredAt: existing?.registeredAt ?? now,
       lastSeenAt: now,
+      updatedAt: now,
       version: (existing?.version ?? 0) + 1,
     };
     const sessionToken = newSessionToken();
@@ -49,7 +52,9 @@ export class MinerBook {
   heartbeat(minerId: string, ownerId: string, reported: Record<string, unknown>, now: number): Outcome<{ cancel: string[]; drain: boolean }> {
     const miner = this.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
-    this.touch({ ...miner, reported }, now);
+    const touched = this.touch({ ...miner, reported }, now);
+    // Admins read last_seen_at and the reports from D1: refresh them there at most once a minute.
+    if (now - touched.updatedAt >= PUBLISH_INTERVAL_MS) this.save(touched, now);
     return success({ cancel: this.store.takePendingCancels(minerId), drain: miner.status === "DRAINING" });
   }
 
@@ -57,7 +62,7 @@ export class MinerBook {
     const miner = this.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
     const touched = this.touch(miner, now);
-    return success(this.save({ ...touched, status: "DRAINING", version: touched.version + 1 }));
+    return success(this.save({ ...touched, status: "DRAINING" }, now));
   }
 
   /** Miners with a parked long-poll are alive while they wait. */
@@ -70,7 +75,7 @@ export class MinerBook {
 
   markSilentOffline(now: number): void {
     for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs)) {
-      this.save({ ...miner, status: "OFFLINE", version: miner.version + 1 });
+      this.save({ ...miner, status: "OFFLINE" }, now);
     }
   }
 
@@ -86,19 +91,19 @@ export class MinerBook {
 
   touch(miner: Miner, now: number): Miner {
     const revived = miner.status === "OFFLINE";
-    const touched: Miner = revived
-      ? { ...miner, status: "ONLINE", lastSeenAt: now, version: miner.version + 1 }
-      : { ...miner, lastSeenAt: now };
-    if (revived) this.save(touched);
+    let touched: Miner = { ...miner, status: revived ? "ONLINE" : miner.status, lastSeenAt: now };
+    if (revived) touched = this.save(touched, now);
     else this.store.putMiner(touched);
     this.renewLeases(miner.minerId, now);
     return touched;
   }
 
-  private save(miner: Miner): Miner {
-    this.store.putMiner(miner);
-    this.store.appendOutbox([{ kind: "miner", row: minerRow(miner) }]);
-    return miner;
+  /** Stores the miner and queues its row for D1, with a new version. */
+  private save(miner: Miner, now: number): Miner {
+    const saved = { ...miner, version: miner.version + 1, updatedAt: now };
+    this.store.putMiner(saved);
+    this.store.appendOutbox([{ kind: "miner", row: minerRow(saved) }]);
+    return saved;
   }
 
   private renewLeases(minerId: string, now: number): void {

@@ -78,6 +78,8 @@ export interface Miner {
   reported: Record<string, unknown> | null;
   registeredAt: number;
   lastSeenAt: number;
+  /** When the miner's row was last written to D1. */
+  updatedAt: number;
   version: number;
 }
 

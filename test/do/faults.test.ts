@@ -289,3 +289,19 @@ describe("a miner's list of the jobs it holds", () => {
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING" });
   });
 });
+
+describe("what admins see of a miner", () => {
+  it("refreshes the miner's D1 row (last seen, reports) from heartbeats at most once a minute", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    await api.register(registration(name, "watched"));
+    const row = () => env.DB.prepare("SELECT last_seen_at, reported FROM miners WHERE miner_id = 'watched'").first<{ last_seen_at: number; reported: string | null }>();
+    await setClock(stub, T0 + 30_000);
+    await api.heartbeat(minerCall("watched"), { status: "busy" });
+    expect((await row())!.last_seen_at).toBe(T0);
+    await setClock(stub, T0 + 60_000);
+    await api.heartbeat(minerCall("watched"), { status: "idle" });
+    expect(await row()).toEqual({ last_seen_at: T0 + 60_000, reported: JSON.stringify({ status: "idle" }) });
+  });
+});
