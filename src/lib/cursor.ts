@@ -1,5 +1,5 @@
 // Opaque pagination cursors: base64url of a small JSON tuple. A cursor the caller tampered with
-// decodes to null, which the routes answer with 422 naming the cursor field.
+// is refused with 422 naming the cursor field.
 import { ApiError } from "../http/errors";
 
 export function encodeCursor(parts: (string | number)[]): string {
@@ -16,4 +16,14 @@ export function decodeCursor<T extends (string | number)[]>(cursor: string, shap
     // fall through to the refusal below
   }
   throw new ApiError("INVALID_PAYLOAD", "invalid cursor", [{ field: "cursor", issue: "not a cursor this endpoint issued" }]);
+}
+
+/**
+ * One page of a query that fetched limit + 1 rows: the extra row only tells that another page
+ * exists, and the cursor points after the last row shown.
+ */
+export function pageOf<T>(rows: T[], limit: number, position: (last: T) => (string | number)[]) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null };
 }

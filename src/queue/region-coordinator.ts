@@ -101,8 +101,8 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   /** A server-sent event stream of the job's state, starting with the state it is in now. */
   watch(jobId: string, clientId: string): Outcome<ReadableStream<Uint8Array>> {
-    const job = this.store.getJob(jobId);
-    if (!job || job.clientId !== clientId) return refuse("JOB_NOT_FOUND", "job not found");
+    const job = this.clientJob(jobId, clientId);
+    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
     return success(this.watchers.open(jobId, job.state, job.updatedAt));
   }
 
@@ -112,8 +112,8 @@ export class RegionCoordinator extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const job = this.store.getJob(url.searchParams.get("job_id") ?? "");
-    if (!job || job.clientId !== url.searchParams.get("client_id")) return new Response(null, { status: 404 });
+    const job = this.clientJob(url.searchParams.get("job_id") ?? "", url.searchParams.get("client_id") ?? "");
+    if (!job) return new Response(null, { status: 404 });
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server!, [job.jobId]);
     sendFrames(server!, framesFor(job.jobId, job.state, job.updatedAt), isFinal(job.state));
@@ -122,6 +122,11 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
     socket.close(code, reason);
+  }
+
+  private clientJob(jobId: string, clientId: string): Job | null {
+    const job = this.store.getJob(jobId);
+    return job && job.clientId === clientId ? job : null;
   }
 
   /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */

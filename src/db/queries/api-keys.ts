@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { apiKeys, type ApiKeyRow } from "../schema";
 
@@ -23,9 +23,7 @@ export async function listKeys(db: Db, limit: number, cursor?: string) {
     .where(after === undefined ? undefined : gt(apiKeys.keyId, after))
     .orderBy(asc(apiKeys.keyId))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.keyId]) : null };
+  return pageOf(rows, limit, (last) => [last.keyId]);
 }
 
 export async function getKey(db: Db, keyId: string) {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { jobEvents, jobs, type JobEventRow, type JobRow } from "../schema";
 
@@ -32,9 +32,7 @@ export async function listJobs(db: Db, filters: JobFilters, limit: number, curso
     .where(and(...conditions))
     .orderBy(desc(jobs.requestedAt), desc(jobs.jobId))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.requestedAt, last.jobId]) : null };
+  return pageOf(rows, limit, (last) => [last.requestedAt, last.jobId]);
 }
 
 export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { miners } from "../schema";
 
@@ -14,9 +14,7 @@ export async function listMiners(db: Db, filters: { status?: string; region?: st
     cursor ? gt(miners.minerId, decodeCursor<[string]>(cursor, ["string"])[0]) : undefined,
   ];
   const rows = await db.select().from(miners).where(and(...conditions)).orderBy(asc(miners.minerId)).limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.minerId]) : null };
+  return pageOf(rows, limit, (last) => [last.minerId]);
 }
 
 export async function minerStats(db: Db) {

@@ -1,5 +1,5 @@
 import { asc, desc, eq, and, gt } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { receipts } from "../schema";
 
@@ -17,9 +17,8 @@ export async function listReceipts(db: Db, jobId: string, limit: number, cursor?
     .where(and(eq(receipts.jobId, jobId), gt(receipts.seq, after)))
     .orderBy(asc(receipts.seq))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page.map((r) => r.body), nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
+  const page = pageOf(rows, limit, (last) => [last.seq]);
+  return { items: page.items.map((r) => r.body), nextCursor: page.nextCursor };
 }
 
 /** Appends a receipt after the job's latest; the unique (job_id, seq) index refuses a racing twin. */
