@@ -2,57 +2,17 @@
 // `npm run bench`: starts the coordinator with `npm start`'s script on a free loopback port, with a
 // throwaway state directory and vars file, drives bounded load through real HTTP and prints figures.
 // Only 127.0.0.1 is ever contacted. Every loop is bounded in count; the whole run stops by itself.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { firstKey, startDevServer } from "./dev-server.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SUBMITS = Number(process.env.BENCH_SUBMITS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
-const freePort = () =>
-  new Promise((done) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-
-const state = mkdtempSync(join(tmpdir(), "edge-coordinator-bench-"));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, [join(root, "scripts", "dev.mjs"), "--port", String(port)], {
-  cwd: root,
-  detached: true,
-  stdio: ["ignore", "pipe", "pipe"],
-  env: { ...process.env, PERSIST_DIR: join(state, "state"), DEV_VARS_FILE: join(state, ".dev.vars") },
-});
-let output = "";
-server.stdout.on("data", (d) => (output += d));
-server.stderr.on("data", (d) => (output += d));
-const stop = () => {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-  rmSync(state, { recursive: true, force: true });
-};
-process.on("exit", stop);
-
-const deadline = Date.now() + 120_000;
-while (!output.includes("listening on")) {
-  if (Date.now() > deadline || server.exitCode !== null) {
-    console.error(output.slice(-4000));
-    throw new Error("the coordinator did not start");
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
-const vars = Object.fromEntries(
-  readFileSync(join(state, ".dev.vars"), "utf8").split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-);
-const keys = { client: vars.CLIENT_API_KEYS.split(",")[0], miner: vars.MINER_API_KEYS.split(",")[0] };
+const server = await startDevServer();
+const { base, vars } = server;
+process.on("exit", () => server.stop());
+const keys = { client: firstKey(vars, "CLIENT_API_KEYS"), miner: firstKey(vars, "MINER_API_KEYS") };
 
 async function api(method, path, key, body, headers = {}) {
   const started = performance.now();
@@ -85,7 +45,7 @@ async function pool(count, worker) {
 
 // Rate limits count per principal, as many real clients and miners would spread the load; the bench
 // makes enough keys through the admin API that no phase reaches a limit.
-const admin = vars.ADMIN_API_KEYS.split(",")[0];
+const admin = firstKey(vars, "ADMIN_API_KEYS");
 async function makeKeys(role, count) {
   const made = [];
   for (let i = 0; i < count; i++) made.push((await api("POST", "/v1/admin/keys", admin, { role, name: `bench ${role} ${i}` })).body.key);
@@ -162,4 +122,5 @@ for (const [phase, r] of Object.entries(results)) {
 console.log("(pollAndResult: one poll plus one result per job, timed together)");
 console.log(`statuses: ${JSON.stringify(statuses)}`);
 console.log(`receipt issued: ${receipt ? "yes" : "no"}; memory: ${residentMiB()} MiB resident (wrangler + workerd) after the run`);
+await server.stop();
 process.exit(0);

@@ -1,57 +1,20 @@
 // The README's first command, for real: `node scripts/dev.mjs` starts `wrangler dev`, and one job goes
 // through it over HTTP, from miner registration to a receipt verified with node:crypto.
 //
-// The server runs on throwaway state and a throwaway vars file, so a developer's .dev.vars and
-// .wrangler/state are never read or written: PERSIST_DIR points wrangler at a fresh temp directory, and
-// DEV_VARS_FILE names a vars file that does not exist yet, which the script creates from
-// .dev.vars.example exactly as it creates .dev.vars on a fresh clone (same dev keys, fresh seeds).
-import { spawn, type ChildProcess } from "node:child_process";
+// The server runs on throwaway state and a throwaway vars file (scripts/dev-server.mjs), so a
+// developer's .dev.vars and .wrangler/state are never read or written.
 import { createPrivateKey, createPublicKey, verify, type KeyObject } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import canonicalize from "canonicalize";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { firstKey as firstKeyOf, startDevServer, type DevServer } from "../../scripts/dev-server.mjs";
 
-const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const PKCS8_ED25519_SEED_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
-let server: ChildProcess | undefined;
-let exited: Promise<void> = Promise.resolve();
-let output = "";
-let workDir = "";
+let server: DevServer | undefined;
 let base = "";
 let vars: Record<string, string> = {};
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-function readVars(file: string): Record<string, string> {
-  const entries = readFileSync(file, "utf8")
-    .split("\n")
-    .map((line) => /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1]!, m[2]!.replace(/^(["'])(.*)\1$/, "$2")]);
-  return Object.fromEntries(entries);
-}
-
-// A key setting is comma-separated or a JSON array, as the service reads it.
-function firstKey(name: string): string {
-  const raw = vars[name] ?? "";
-  const list: string[] = raw.startsWith("[") ? JSON.parse(raw) : raw.split(",");
-  const key = list.map((s) => s.trim()).find(Boolean);
-  if (!key) throw new Error(`${name} is empty in the dev vars file`);
-  return key;
-}
+const firstKey = (name: string): string => firstKeyOf(vars, name);
 
 interface Reply {
   status: number;
@@ -110,60 +73,14 @@ function verifies(sig: { alg: string; key_id: string; sig: string }, bytes: Buff
 }
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), "edge-coordinator-e2e-"));
-  const varsFile = join(workDir, ".dev.vars");
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PERSIST_DIR: join(workDir, "state"), DEV_VARS_FILE: varsFile };
-  delete env.PORT;
-
-  // detached: the script, wrangler and workerd share a new process group that afterAll kills whole.
-  const child = spawn(process.execPath, ["scripts/dev.mjs", "--port", String(port)], {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server = child;
-  exited = new Promise((done) => child.once("exit", () => done()));
-
-  base = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no "listening" line within 90 s:\n${output.slice(-4000)}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /edge-coordinator listening on (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        done(m[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`dev script exited (${code}) before listening:\n${output.slice(-4000)}`));
-    });
-  });
-  expect(base).toBe(`http://127.0.0.1:${port}`);
-  vars = readVars(varsFile);
+  server = await startDevServer();
+  base = server.base;
+  vars = server.vars;
+  expect(base).toBe(`http://127.0.0.1:${server.port}`);
 });
 
 afterAll(async () => {
-  if (server?.pid !== undefined && server.exitCode === null && server.signalCode === null) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
-    if (!stopped) {
-      try {
-        process.kill(-server.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe("npm start (scripts/dev.mjs) serves a whole job over HTTP", () => {
@@ -180,7 +97,7 @@ describe("npm start (scripts/dev.mjs) serves a whole job over HTTP", () => {
     onTestFailed(() => {
       if (logShown) return;
       logShown = true;
-      console.error(`--- dev server output (last 4000 chars) ---\n${output.slice(-4000)}`);
+      console.error(`--- dev server output (last 4000 chars) ---\n${server?.output().slice(-4000)}`);
     });
   });
 
