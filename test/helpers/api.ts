@@ -1,4 +1,6 @@
+import type { RouteConfig, z } from "@hono/zod-openapi";
 import { exports } from "cloudflare:workers";
+import type { ErrorBody } from "../../src/http/schemas";
 import { scanForSecrets } from "./leak-scan";
 import { TEST_KEYS } from "./test-bindings";
 
@@ -17,7 +19,28 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+export interface TextResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * The one door tests use into the Worker: every response body and header is scanned for test secrets
+ * (see leak-scan.ts). An event stream that is still open is not read: its body is cancelled.
+ */
+export async function fetchApp(request: Request): Promise<TextResponse> {
+  const res = await exports.default.fetch(request);
+  const label = `${request.method} ${new URL(request.url).pathname}`;
+  const streaming = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  if (streaming) await res.body?.cancel();
+  const text = streaming ? "" : await res.text();
+  scanForSecrets(`${label} body`, text);
+  for (const [name, value] of res.headers) scanForSecrets(`${label} header ${name}`, value);
+  return { status: res.status, headers: res.headers, text };
+}
+
+export function appRequest(method: string, path: string, options: CallOptions = {}): Request {
   const headers = new Headers(options.headers);
   if (options.key !== null && options.key !== undefined) headers.set("X-Api-Key", TEST_KEYS[options.key]);
   let body: BodyInit | undefined = options.rawBody;
@@ -25,11 +48,49 @@ export async function call<T = any>(method: string, path: string, options: CallO
     body = JSON.stringify(options.body);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
-  const res = await exports.default.fetch(new Request(`http://coordinator.test${path}`, { method, headers, body }));
-  const text = await res.text();
-  scanForSecrets(`${method} ${path} body`, text);
-  for (const [name, value] of res.headers) scanForSecrets(`${method} ${path} header ${name}`, value);
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  return new Request(`http://coordinator.test${path}`, { method, headers, body });
+}
+
+/** A request whose answer is not JSON (pages, assets, metrics), or may not be. */
+export const callText = (method: string, path: string, options: CallOptions = {}): Promise<TextResponse> =>
+  fetchApp(appRequest(method, path, options));
+
+export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  const { status, headers, text } = await callText(method, path, options);
+  return { status, headers, body: text ? JSON.parse(text) : null };
+}
+
+type JsonBodyOf<R extends RouteConfig, S extends number> = R["responses"] extends {
+  [K in S]: { content: { "application/json": { schema: infer Z } } };
+}
+  ? Z extends z.ZodType
+    ? z.output<Z>
+    : never
+  : never;
+
+/** The JSON body a route declares for success (200 or 201). */
+export type SuccessBody<R extends RouteConfig> = JsonBodyOf<R, 200> | JsonBodyOf<R, 201>;
+
+export interface RouteCallOptions extends Omit<CallOptions, "rawBody"> {
+  /** Path parameters, e.g. { job_id }. */
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Where the route's router is mounted in createApp(). */
+  mount?: "/v1" | "";
+}
+
+/**
+ * A call typed by the route definition it targets: the path comes from the route (with `params`
+ * filled in), and the body is typed as the route's success response; `error` holds the error shape
+ * whenever the status is not a success.
+ */
+export async function callRoute<R extends RouteConfig>(route: R, options: RouteCallOptions = {}) {
+  const { params = {}, query, mount = "/v1", ...rest } = options;
+  const path = route.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ""));
+  const search = query ? `?${new URLSearchParams(query)}` : "";
+  const res = await call(route.method.toUpperCase(), `${mount}${path}${search}`, rest);
+  const ok = res.status >= 200 && res.status < 300;
+  return { ...res, body: res.body as SuccessBody<R>, error: ok ? undefined : (res.body as z.output<typeof ErrorBody>).error };
 }
 
 export const uniqueName = (prefix: string): string => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -38,7 +99,14 @@ export const submit = (body: Record<string, unknown>, key: KeyName = "client", h
   call("POST", "/v1/jobs", { key, body, headers });
 
 export const registerMiner = (minerId: string, extra: Record<string, unknown> = {}, key: KeyName = "miner") =>
-  call("POST", "/v1/miners/register", { key, body: { miner_id: minerId, capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 }, ...extra } });
+  call("POST", "/v1/miners/register", {
+    key,
+    body: {
+      miner_id: minerId,
+      capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 },
+      ...extra,
+    },
+  });
 
 export const pollAs = (minerId: string, body: Record<string, unknown> = { max_wait_seconds: 0 }, key: KeyName = "miner") =>
   call("POST", "/v1/miners/poll", { key, body, headers: { "X-Miner-Id": minerId } });
