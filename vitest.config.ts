@@ -53,6 +53,8 @@ export default defineConfig(async () => {
         }),
         workersProject("workers-hmac-required", ["test/settings/hmac-required.test.ts"], { HMAC_REQUIRED: "true" }),
         workersProject("workers-rate-limits", ["test/settings/rate-limits.test.ts"], {}, rateLimits(LOW_RATE_LIMITS)),
+        // Node-side checks of the repository itself (no Worker runtime).
+        { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },
         {
           test: {
             name: "e2e",
