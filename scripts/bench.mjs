@@ -54,7 +54,10 @@ async function makeKeys(role, count) {
 const clients = await makeKeys("client", CONCURRENCY * 2);
 const minerKeys = await makeKeys("miner", CONCURRENCY);
 const statuses = {};
-const count = (phase, status) => ((statuses[phase] ??= {})[status] = (statuses[phase][status] ?? 0) + 1);
+const count = (phase, status) => {
+  statuses[phase] ??= {};
+  statuses[phase][status] = (statuses[phase][status] ?? 0) + 1;
+};
 
 const results = {};
 /** One request at a time: latency without queueing. */

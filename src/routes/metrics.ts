@@ -21,7 +21,7 @@ function family(name: string, help: string, samples: Sample[]): string {
 export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
   const db = createDb(c.env.DB);
   const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
-  return [
+  const families = [
     family("edge_coordinator_jobs", "Jobs by state.", JOB_STATES.map((s) => [{ state: s }, jobs.byState[s] ?? 0])),
     family("edge_coordinator_miners", "Miners by status.", MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s] ?? 0])),
     family("edge_coordinator_region_queued_jobs", "Queued jobs per region.", jobs.byRegion.map((r) => [{ region: r.region }, r.queued])),
@@ -30,7 +30,8 @@ export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
     family("edge_coordinator_region_oldest_queued_age_seconds", "Age of the oldest queued job per region.",
       jobs.byRegion.filter((r) => r.oldestQueuedAgeSeconds !== null).map((r) => [{ region: r.region }, r.oldestQueuedAgeSeconds!])),
     family("edge_coordinator_job_duration_average_ms", "Average duration of completed jobs.", jobs.averageDurationMs === null ? [] : [[{}, jobs.averageDurationMs]]),
-  ].join("\n") + "\n";
+  ];
+  return `${families.join("\n")}\n`;
 }
 
 export const metricsRouter = createRouter();

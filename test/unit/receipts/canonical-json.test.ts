@@ -74,6 +74,7 @@ describe("canonicalJson: numbers", () => {
   });
 
   it("writes integral values without a fraction and uses exponents only from 1e21 and below 1e-6", () => {
+    // biome-ignore lint/correctness/noPrecisionLoss: the last literal shows how JSON writes a rounded double
     expect(canonicalJson([1.0, -0, 1e20, 1e21, 0.000001, 1e-7, 4.2, 12345, 9007199254740993])).toBe(
       "[1,0,100000000000000000000,1e+21,0.000001,1e-7,4.2,12345,9007199254740992]",
     );
@@ -113,7 +114,7 @@ describe("canonicalJson: null members", () => {
   });
 
   it("serialises undefined array elements and holes as null, as JSON.stringify does", () => {
-    // eslint-disable-next-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the case under test
     expect(canonicalJson([undefined, , 1])).toBe("[null,null,1]");
   });
 
