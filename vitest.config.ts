@@ -52,6 +52,11 @@ export default defineConfig(async () => {
           RECEIPT_RETIRED_KEYS_HEX: TEST_SEEDS.signing,
         }),
         workersProject("workers-hmac-required", ["test/settings/hmac-required.test.ts"], { HMAC_REQUIRED: "true" }),
+        // One test file, run once without SECRETS_ENCRYPTION_KEY_HEX and once with the wrong one.
+        workersProject("workers-secrets-key-missing", ["test/settings/broken-secrets-key.test.ts"], { SECRETS_ENCRYPTION_KEY_HEX: "" }),
+        workersProject("workers-secrets-key-wrong", ["test/settings/broken-secrets-key.test.ts"], {
+          SECRETS_ENCRYPTION_KEY_HEX: TEST_SEEDS.otherSecretsBox,
+        }),
         workersProject("workers-rate-limits", ["test/settings/rate-limits.test.ts"], {}, rateLimits(LOW_RATE_LIMITS)),
         // Node-side checks of the repository itself (no Worker runtime).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },

@@ -4,6 +4,7 @@ import { errorResponse, handleError } from "./http/errors";
 import { requireJsonBody, limitBodySize } from "./http/middleware/body-guard";
 import { cors } from "./http/middleware/cors";
 import { limitHeaders } from "./http/middleware/header-guard";
+import { rateLimitPublic } from "./http/middleware/rate-limit";
 import { requestId } from "./http/middleware/request-id";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { createRouter } from "./http/router";
@@ -52,10 +53,14 @@ export function createApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "X-Api-Key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "edge-coordinator", version: APP_VERSION, description: "AITBC Coordinator API v1 compatible job coordinator" },
-  });
+  // Built on first request (every route is registered by then), once per isolate, and counted per IP like the public API.
+  let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", rateLimitPublic, (c) =>
+    c.json((openApiDocument ??= app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: { title: "edge-coordinator", version: APP_VERSION, description: "AITBC Coordinator API v1 compatible job coordinator" },
+    }))),
+  );
 
   app.notFound((c) => errorResponse(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError(handleError);

@@ -25,3 +25,23 @@ export async function openSecret(keyHex: string, sealed: string): Promise<string
   const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: base64urlToBytes(iv) }, await boxKey(keyHex), base64urlToBytes(data));
   return new TextDecoder().decode(plain);
 }
+
+/** Why a sealed HMAC secret cannot be used: the coordinator has no secrets key, or not the one that sealed it. */
+export const SECRET_PROBLEMS = ["secrets_key_missing", "secrets_key_wrong"] as const;
+export type SecretProblem = (typeof SECRET_PROBLEMS)[number];
+export type OpenedSecret = { secret: string } | { problem: SecretProblem };
+
+export const SECRET_PROBLEM_TEXT: Record<SecretProblem, string> = {
+  secrets_key_missing: "SECRETS_ENCRYPTION_KEY_HEX is not set",
+  secrets_key_wrong: "SECRETS_ENCRYPTION_KEY_HEX is not the key that sealed the HMAC secrets",
+};
+
+/** Opens a sealed secret, or says why it cannot: never throws, so a bad setting never becomes a 500. */
+export async function tryOpenSecret(keyHex: string | undefined, sealed: string): Promise<OpenedSecret> {
+  if (!keyHex) return { problem: "secrets_key_missing" };
+  try {
+    return { secret: await openSecret(keyHex, sealed) };
+  } catch {
+    return { problem: "secrets_key_wrong" };
+  }
+}

@@ -23,6 +23,8 @@ export const STATUS_BY_CODE = {
   JOB_NOT_READY: 425,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  // A key that must sign cannot be checked (SECRETS_ENCRYPTION_KEY_HEX missing or wrong): refused, never served unsigned.
+  SIGNING_UNAVAILABLE: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;

@@ -15,6 +15,7 @@ export const openApiErrorResponses = {
   425: error("Job not finished yet"),
   429: error("Rate limited"),
   500: error("Internal error"),
+  503: error("SIGNING_UNAVAILABLE: the key must sign, and the coordinator cannot check its signatures"),
 } as const;
 
 export const jsonBody = <T>(schema: T, required = true) => ({

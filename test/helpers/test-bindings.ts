@@ -11,6 +11,8 @@ export const TEST_SEEDS = {
   signing: "e2c35a46318ec09cf1cc04f06c4ba18bf2cd3f0ed318d986f01228bdbf9fd326",
   attestation: "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
   secretsBox: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  /** A SECRETS_ENCRYPTION_KEY_HEX other than the one that sealed the stored HMAC secrets. */
+  otherSecretsBox: "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100",
 } as const;
 
 /** The signing seed after a rotation, in the workers-rotated-keys project. */

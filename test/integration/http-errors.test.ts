@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { call } from "../helpers/api";
 
@@ -119,7 +119,17 @@ describe("service endpoints", () => {
   it("reports health without a key", async () => {
     const res = await call("GET", "/v1/health");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ok", env: "test", version: expect.any(String), receipts: "enabled" });
+    expect(res.body).toEqual({ status: "ok", env: "test", version: expect.any(String), receipts: "enabled", problems: [] });
+  });
+
+  it("builds the OpenAPI document once per app (isolate), not on every request", async () => {
+    const app = createApp();
+    const build = vi.spyOn(app, "getOpenAPI31Document");
+    const first = await app.request("/openapi.json", {}, env);
+    const second = await app.request("/openapi.json", {}, env);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await second.json()).toEqual(await first.json());
+    expect(build).toHaveBeenCalledTimes(1);
   });
 
   it("lists every route in the OpenAPI document", async () => {

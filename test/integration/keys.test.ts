@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex, signingString } from "../../src/auth/hmac";
-import { call } from "../helpers/api";
+import { call, uniqueName } from "../helpers/api";
+import { signV1, signV2 } from "../helpers/signing";
 
 async function createKey(body: Record<string, unknown>) {
   const res = await call("POST", "/v1/admin/keys", { key: "admin", body });
@@ -17,10 +17,7 @@ async function withKey(key: string, method: string, path: string, init: { body?:
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-async function signed(secret: string, method: string, path: string, body: string, at = Math.floor(Date.now() / 1000)) {
-  const sig = await hmacHex(secret, await signingString(at, method, path, new TextEncoder().encode(body)));
-  return `t=${at},v1=${sig}`;
-}
+const signed = (secret: string, method: string, path: string, body: string, at?: number) => signV2(secret, { method, path, body }, at);
 
 describe("admin key management", () => {
   it("creates a key shown once, stores only its hash, and the key works for its role", async () => {
@@ -41,7 +38,7 @@ describe("admin key management", () => {
     const view = list.body.items.find((k: { key_id: string }) => k.key_id === created.key_id);
     expect(view).toEqual({
       key_id: created.key_id, principal_id: created.principal_id, role: "miner", name: "rig 7", source: "admin", hmac: true,
-      created_at: expect.any(String), last_used_at: null, revoked_at: null,
+      hmac_status: "ok", created_at: expect.any(String), last_used_at: null, revoked_at: null,
     });
     expect(list.body.items.some((k: { source: string }) => k.source === "env")).toBe(true);
     const signedCall = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
@@ -80,7 +77,7 @@ describe("admin key management", () => {
 });
 
 describe("HMAC request signing", () => {
-  it("accepts a correctly signed request from a key with a secret", async () => {
+  it("accepts a correctly signed request from a key with a secret (v2, or v1 without X-Miner-Id and Idempotency-Key)", async () => {
     const created = await createKey({ role: "client", name: "signer", hmac: true });
     expect(created.hmac_secret).toMatch(/^[0-9a-f]{64}$/);
     const body = JSON.stringify({ payload: { signed: true } });
@@ -88,6 +85,8 @@ describe("HMAC request signing", () => {
     expect(res.status).toBe(201);
     const list = await withKey(created.key, "GET", "/v1/jobs?limit=5", { headers: { "X-Signature": await signed(created.hmac_secret!, "GET", "/v1/jobs?limit=5", "") } });
     expect(list.status).toBe(200);
+    const v1 = await signV1(created.hmac_secret!, { method: "GET", path: "/v1/jobs?limit=4" });
+    expect((await withKey(created.key, "GET", "/v1/jobs?limit=4", { headers: { "X-Signature": v1 } })).status).toBe(200);
   });
 
   it("refuses unsigned, skewed, tampered-body, tampered-path and replayed requests with 401 and a reason", async () => {
@@ -122,6 +121,49 @@ describe("HMAC request signing", () => {
 
     const garbage = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": "v1=zz" } });
     expect(reason(garbage)).toBe("SIGNATURE_MALFORMED");
+  });
+
+  it("refuses a signed call moved to another miner of the same key (the signature covers X-Miner-Id)", async () => {
+    const created = await createKey({ role: "miner", name: "two rigs", hmac: true });
+    const secret = created.hmac_secret!;
+    const [rigA, rigB] = [uniqueName("rig"), uniqueName("rig")];
+    for (const minerId of [rigA, rigB]) {
+      const body = JSON.stringify({ miner_id: minerId, capabilities: {} });
+      const registered = await withKey(created.key, "POST", "/v1/miners/register", { body, headers: { "X-Signature": await signed(secret, "POST", "/v1/miners/register", body) } });
+      expect(registered.status).toBe(200);
+    }
+    const body = JSON.stringify({ inflight: 0 });
+    const forA = await signV2(secret, { method: "POST", path: "/v1/miners/heartbeat", body, minerId: rigA });
+    const moved = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigB, "X-Signature": forA } });
+    expect(moved.status).toBe(401);
+    expect(moved.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_INVALID" }]);
+    const asSigned = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigA, "X-Signature": forA } });
+    expect(asSigned.status).toBe(200);
+
+    const v1 = await signV1(secret, { method: "POST", path: "/v1/miners/heartbeat", body });
+    const v1WithMiner = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigB, "X-Signature": v1 } });
+    expect(v1WithMiner.status).toBe(401);
+    expect(v1WithMiner.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_V2_REQUIRED" }]);
+  });
+
+  it("refuses a signed submit whose Idempotency-Key was changed or dropped (the signature covers it)", async () => {
+    const created = await createKey({ role: "client", name: "idempotent signer", hmac: true });
+    const secret = created.hmac_secret!;
+    const body = JSON.stringify({ payload: { n: 3 } });
+    const idempotencyKey = uniqueName("idem");
+    const signature = await signV2(secret, { method: "POST", path: "/v1/jobs", body, idempotencyKey });
+    for (const headers of [{ "Idempotency-Key": `${idempotencyKey}-2` }, {}] as Record<string, string>[]) {
+      const changed = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { ...headers, "X-Signature": signature } });
+      expect(changed.status, JSON.stringify(headers)).toBe(401);
+      expect(changed.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_INVALID" }]);
+    }
+    const asSigned = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "Idempotency-Key": idempotencyKey, "X-Signature": signature } });
+    expect(asSigned.status).toBe(201);
+
+    const v1 = await signV1(secret, { method: "POST", path: "/v1/jobs", body });
+    const v1WithKey = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "Idempotency-Key": uniqueName("idem"), "X-Signature": v1 } });
+    expect(v1WithKey.status).toBe(401);
+    expect(v1WithKey.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_V2_REQUIRED" }]);
   });
 
   it("remembers signatures across isolates (replay memory lives in a Durable Object)", async () => {

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex, signingString } from "../../src/auth/hmac";
 import { call } from "../helpers/api";
+import { signV1, signV2 } from "../helpers/signing";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
 describe("with HMAC_REQUIRED=true", () => {
@@ -12,12 +12,13 @@ describe("with HMAC_REQUIRED=true", () => {
   });
 
   it("accepts a bootstrap key's request signed with the key itself", async () => {
-    const at = Math.floor(Date.now() / 1000);
-    const sig = await hmacHex(TEST_KEYS.client, await signingString(at, "GET", "/v1/jobs?limit=1", new Uint8Array()));
-    const res = await exports.default.fetch(
-      new Request("http://coordinator.test/v1/jobs?limit=1", { headers: { "X-Api-Key": TEST_KEYS.client, "X-Signature": `t=${at},v1=${sig}` } }),
-    );
-    expect(res.status).toBe(200);
+    for (const [sign, path] of [[signV1, "/v1/jobs?limit=1"], [signV2, "/v1/jobs?limit=2"]] as const) {
+      const signature = await sign(TEST_KEYS.client, { method: "GET", path });
+      const res = await exports.default.fetch(
+        new Request(`http://coordinator.test${path}`, { headers: { "X-Api-Key": TEST_KEYS.client, "X-Signature": signature } }),
+      );
+      expect(res.status, signature).toBe(200);
+    }
   });
 
   it("leaves public endpoints open", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { apiKeys, type ApiKeyRow } from "../schema";
@@ -38,4 +38,18 @@ export async function revokeKey(db: Db, keyId: string, at: number) {
 
 export async function markKeyUsed(db: Db, keyId: string, at: number): Promise<void> {
   await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.keyId, keyId));
+}
+
+/** The sealed HMAC secrets of the oldest and the newest active key that has one (none, one or two). */
+export async function sealedSecretSamples(db: Db): Promise<string[]> {
+  const sample = (order: typeof asc) =>
+    db
+      .select({ sealed: apiKeys.hmacSecret })
+      .from(apiKeys)
+      .where(and(isNotNull(apiKeys.hmacSecret), isNull(apiKeys.revokedAt)))
+      .orderBy(order(apiKeys.createdAt))
+      .limit(1)
+      .get();
+  const rows = await Promise.all([sample(asc), sample(desc)]);
+  return [...new Set(rows.flatMap((row) => (row?.sealed ? [row.sealed] : [])))];
 }

@@ -1,11 +1,13 @@
 // Rate limits through the Workers Rate Limiting binding: keyed callers are counted per principal id
-// in their role's namespace, the public endpoints per client IP. Each request is counted once, when it
+// in their role's namespace, the public endpoints and failed key lookups per client IP. Each request is counted once, when it
 // arrives, so a long-poll costs one unit however long it waits. The binding says only yes or no, not
 // when the window resets, so Retry-After is the whole period. A limiter that errors lets the request
 // through: losing the rate limit for a moment is better than refusing every caller. Counts are
 // kept per Cloudflare location (the binding's design), so a limit is per principal per location.
 import type { Context, MiddlewareHandler } from "hono";
+import type { LookupGuard } from "../../auth/keys";
 import type { Role } from "../../auth/principal";
+import { ExpiringMap } from "../../lib/expiring-map";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../router";
 
@@ -65,12 +67,29 @@ export function ipKey(ip: string | undefined): string {
   return `ip6:${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
 }
 
+const IP_MEMORY_CAPACITY = 10_000;
+/** IPs whose failed key lookups went over the public limit, until that period is over. */
+const failedLookupsOverLimit = new ExpiringMap<string, true>(IP_MEMORY_CAPACITY);
+
 /**
- * Before a key that is neither a bootstrap key nor cached is looked up in D1: counts the caller's IP
- * in the public namespace, so a flood of made-up keys is refused (429) before it costs D1 reads.
+ * What a D1 key lookup costs the caller's IP. Only a lookup that finds nothing is counted (in the
+ * public namespace, as `lookup:<ip>`), so valid keys are limited per principal whatever IP they
+ * share. Once an IP's failed lookups are refused, this isolate refuses its lookups (429) before
+ * reading D1 until the period is over, except for keys it has recently found valid: a flood of
+ * made-up keys costs bounded D1 reads and does not lock out a known key on the same IP.
  */
-export async function limitKeyLookups(c: Context<AppEnv>): Promise<void> {
-  if (!(await allowed(c, "RATE_LIMIT_PUBLIC", `lookup:${ipKey(c.req.header("cf-connecting-ip"))}`))) refuse();
+export function keyLookupGuard(c: Context<AppEnv>, now = Date.now()): LookupGuard {
+  const ip = ipKey(c.req.header("cf-connecting-ip"));
+  return {
+    async beforeLookup(knownValid) {
+      if (!knownValid && failedLookupsOverLimit.get(ip, now)) refuse();
+    },
+    async afterFailedLookup() {
+      if (await allowed(c, "RATE_LIMIT_PUBLIC", `lookup:${ip}`)) return;
+      failedLookupsOverLimit.set(ip, true, now + RATE_LIMIT_PERIOD_SECONDS * 1000);
+      refuse();
+    },
+  };
 }
 
 /** For endpoints without a key: counts the caller's IP (CF-Connecting-IP is set by Cloudflare's edge). */

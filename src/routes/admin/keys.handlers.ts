@@ -1,7 +1,7 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { forgetCachedKey, hashKey } from "../../auth/keys";
 import { PRINCIPAL_PREFIX, type Role } from "../../auth/principal";
-import { sealSecret } from "../../auth/secret-box";
+import { sealSecret, tryOpenSecret } from "../../auth/secret-box";
 import { createDb } from "../../db/client";
 import { getKey, insertKey, listKeys as findKeys, revokeKey as revoke } from "../../db/queries/api-keys";
 import type { ApiKeyRow } from "../../db/schema";
@@ -13,7 +13,14 @@ import type * as routes from "./keys.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
-function keyView(row: ApiKeyRow) {
+/** Whether the coordinator can open the key's HMAC secret; null for a key without one. */
+async function hmacStatus(row: ApiKeyRow, secretsKeyHex: string | undefined) {
+  if (row.hmacSecret === null) return null;
+  const opened = await tryOpenSecret(secretsKeyHex, row.hmacSecret);
+  return "problem" in opened ? opened.problem : ("ok" as const);
+}
+
+async function keyView(row: ApiKeyRow, secretsKeyHex: string | undefined) {
   return {
     key_id: row.keyId,
     principal_id: row.principalId,
@@ -21,6 +28,7 @@ function keyView(row: ApiKeyRow) {
     name: row.name,
     source: row.source as "env" | "admin",
     hmac: row.hmacSecret !== null,
+    hmac_status: await hmacStatus(row, secretsKeyHex),
     created_at: toIso(row.createdAt)!,
     last_used_at: toIso(row.lastUsedAt),
     revoked_at: toIso(row.revokedAt),
@@ -55,7 +63,9 @@ export const createKey: Handler<typeof routes.createKey> = async (c) => {
 export const listKeys: Handler<typeof routes.listKeys> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const page = await findKeys(createDb(c.env.DB), limit, cursor);
-  return c.json({ items: page.items.map(keyView), next_cursor: page.nextCursor }, 200);
+  const secretsKeyHex = c.get("config").secretsEncryptionKeyHex;
+  const items = await Promise.all(page.items.map((row) => keyView(row, secretsKeyHex)));
+  return c.json({ items, next_cursor: page.nextCursor }, 200);
 };
 
 export const revokeKey: Handler<typeof routes.revokeKey> = async (c) => {
@@ -68,5 +78,5 @@ export const revokeKey: Handler<typeof routes.revokeKey> = async (c) => {
   }
   const revoked = (await revoke(db, keyId, Date.now()))!;
   forgetCachedKey(revoked.keyHash);
-  return c.json(keyView(revoked), 200);
+  return c.json(await keyView(revoked, c.get("config").secretsEncryptionKeyHex), 200);
 };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ROLES } from "../../auth/principal";
+import { SECRET_PROBLEMS } from "../../auth/secret-box";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
 import { Cursor, Limit, Page } from "../../http/schemas";
 
@@ -15,6 +16,10 @@ export const KeyView = z
     name: z.string(),
     source: z.enum(["env", "admin"]),
     hmac: z.boolean(),
+    hmac_status: z
+      .enum(["ok", ...SECRET_PROBLEMS])
+      .nullable()
+      .openapi({ description: "Whether the coordinator can open the key's HMAC secret; otherwise its requests are refused (503 SIGNING_UNAVAILABLE). Null without a secret." }),
     created_at: z.string(),
     last_used_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
