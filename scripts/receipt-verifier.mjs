@@ -1,15 +1,22 @@
 // Offline receipt verification for Node (>= 22), written apart from src/ on purpose: it follows
 // docs/receipts.md, so it checks the coordinator's receipts the way a third party would. It gives
-// the same reason codes as POST /v1/receipts/verify.
-import { createPublicKey, verify } from "node:crypto";
+// the same verdict and reason codes as POST /v1/receipts/verify on every document.
+import { createHash, createPublicKey, verify } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import canonicalize from "canonicalize";
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const TEXT_MEMBERS = [
-  "receipt_id", "job_id", "provider", "client", "unit_type", "coordinator_id", "nonce", "payload_hash", "result_hash",
+// Members with a known type, in the order docs/receipts.md checks them.
+const MEMBER_TYPES = [
+  ["receipt_id", "string"], ["job_id", "string"], ["provider", "string"], ["client", "string"],
+  ["units", "number"], ["unit_type", "string"], ["price", "number"], ["started_at", "number"],
+  ["completed_at", "number"], ["duration_ms", "number"], ["coordinator_id", "string"], ["nonce", "string"],
+  ["payload_hash", "string"], ["result_hash", "string"], ["chain_id", "number"],
 ];
-const NUMBER_MEMBERS = ["units", "price", "started_at", "completed_at", "duration_ms", "chain_id"];
+const MAX_DEPTH = 32;
+const NOT_A_SIGNATURE = "expected exactly {alg, key_id, sig}, all strings";
+const OUTSIDE_JSON_LIMITS = `outside the JSON limits (at most ${MAX_DEPTH} levels, finite numbers, well-formed Unicode)`;
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 export class InputError extends Error {}
 
@@ -28,10 +35,19 @@ function dropNullMembers(value) {
   return copy;
 }
 
-// GET /v1/jobs/{id}/result answers {result, receipt}; a bare receipt has a signature member.
-export function unwrapReceipt(document) {
-  const wrapped = isRecord(document) && !("signature" in document) && isRecord(document.receipt);
-  return wrapped ? document.receipt : document;
+// A document is a receipt when it has a signature member, and otherwise must be exactly the
+// {result, receipt} pair GET /v1/jobs/{job_id}/result answers. Answers {problem} or {receipt, result?}.
+function readDocument(document) {
+  if (!isRecord(document)) return { problem: "document: expected an object" };
+  if (Object.hasOwn(document, "signature")) return receiptProblem(document) ?? { receipt: document };
+  if (!hasExactly(document, ["receipt", "result"])) return { problem: "document: expected a receipt or exactly {result, receipt}" };
+  const { receipt, result } = document;
+  if (!isRecord(receipt)) return { problem: "receipt: expected an object" };
+  if (!isRecord(result)) return { problem: "result: expected an object" };
+  const problem = receiptProblem(receipt);
+  if (problem) return problem;
+  if (!withinJsonLimits(result)) return { problem: `result: ${OUTSIDE_JSON_LIMITS}` };
+  return { receipt, result };
 }
 
 // The shape of GET /v1/receipts/keys: {keys: [{key_id, use, status, alg, public_key_hex}]}.
@@ -83,18 +99,13 @@ export async function readJsonFile(path) {
 
 // keys: the parsed key list, or null to check only the signatures' math.
 export function verifyReceiptDocument(document, keys) {
-  const receipt = unwrapReceipt(document);
-  const problem = shapeProblem(receipt);
-  if (problem) return { valid: false, reasons: [`MALFORMED: ${problem}`], keysChecked: keys !== null, checks: [] };
+  const keysChecked = keys !== null;
+  const read = readDocument(document);
+  if (read.problem) return { valid: false, reasons: [`MALFORMED: ${read.problem}`], keysChecked, checks: [] };
 
+  const { receipt, result } = read;
   const { signature: _signature, attestations: _attestations, ...signed } = receipt;
-  let bytes;
-  try {
-    bytes = Buffer.from(canonicalJson(signed), "utf8");
-  } catch (error) {
-    return { valid: false, reasons: [`MALFORMED: not canonical JSON: ${error.message}`], keysChecked: keys !== null, checks: [] };
-  }
-
+  const bytes = Buffer.from(canonicalJson(signed), "utf8");
   const attestations = receipt.attestations ?? [];
   const reasons = [];
   const checks = [];
@@ -103,8 +114,8 @@ export function verifyReceiptDocument(document, keys) {
     const mathOk = sig.alg === "Ed25519" && verifyEd25519(sig.key_id, sig.sig, bytes);
     if (sig.alg !== "Ed25519") reasons.push(`ALG_UNSUPPORTED: ${label}`);
     else if (!mathOk) reasons.push(codes.invalid);
-    if (keys !== null && !listed) reasons.push(codes.untrusted);
-    const trust = keys === null ? "unchecked" : listed ? `listed as ${use} key (${listed.status})` : `not listed as ${use} key`;
+    if (keysChecked && !listed) reasons.push(codes.untrusted);
+    const trust = keysChecked ? (listed ? `listed as ${use} key (${listed.status})` : `not listed as ${use} key`) : "unchecked";
     checks.push({ label, key_id: sig.key_id, mathOk, trust });
   };
 
@@ -121,7 +132,9 @@ export function verifyReceiptDocument(document, keys) {
   if (attestations.length === 0 && keys?.some((k) => k.use === "attestation" && k.status === "active")) {
     reasons.push("ATTESTATION_MISSING");
   }
-  return { valid: reasons.length === 0, reasons, keysChecked: keys !== null, checks, receipt };
+  const resultMatches = result === undefined ? undefined : contentHash(result) === receipt.result_hash;
+  if (resultMatches === false) reasons.push("RESULT_MISMATCH");
+  return { valid: reasons.length === 0, reasons, keysChecked, checks, receipt, resultMatches };
 }
 
 export function formatReport(result) {
@@ -132,6 +145,9 @@ export function formatReport(result) {
   for (const check of result.checks) {
     const trust = check.trust === "unchecked" ? "" : `, ${check.trust}`;
     lines.push(`  ${check.label} by ${check.key_id}: ${check.mathOk ? "Ed25519 ok" : "Ed25519 BAD"}${trust}`);
+  }
+  if (result.resultMatches !== undefined) {
+    lines.push(`  result: ${result.resultMatches ? "matches result_hash" : "does NOT match result_hash"}`);
   }
   lines.push(result.valid ? "VALID" : "INVALID");
   for (const reason of result.reasons) lines.push(`  - ${reason}`);
@@ -159,26 +175,52 @@ function isCanonicalBase64url(text, length) {
   return bytes.length === length && bytes.toString("base64url") === text;
 }
 
-function shapeProblem(receipt) {
-  if (!isRecord(receipt)) return "receipt: expected an object";
-  if (receipt.version !== "1.0") return 'version: expected "1.0"';
-  for (const name of TEXT_MEMBERS) {
-    if (receipt[name] != null && typeof receipt[name] !== "string") return `${name}: expected a string`;
+// The receipt's first broken rule as {problem}, or undefined.
+function receiptProblem(receipt) {
+  const problem = (text) => ({ problem: text });
+  if (!withinJsonLimits(receipt)) return problem(`receipt: ${OUTSIDE_JSON_LIMITS}`);
+  if (receipt.version !== "1.0") return problem('version: expected "1.0"');
+  for (const [name, type] of MEMBER_TYPES) {
+    if (receipt[name] != null && typeof receipt[name] !== type) return problem(`${name}: expected a ${type}`);
   }
-  for (const name of NUMBER_MEMBERS) {
-    if (receipt[name] != null && typeof receipt[name] !== "number") return `${name}: expected a number`;
-  }
-  if (!isSignature(receipt.signature)) return "signature: expected {alg, key_id, sig} strings";
+  if (!isSignature(receipt.signature)) return problem(`signature: ${NOT_A_SIGNATURE}`);
   if (receipt.attestations != null) {
-    if (!Array.isArray(receipt.attestations)) return "attestations: expected an array";
+    if (!Array.isArray(receipt.attestations)) return problem("attestations: expected an array");
     const bad = receipt.attestations.findIndex((a) => !isSignature(a));
-    if (bad >= 0) return `attestations.${bad}: expected {alg, key_id, sig} strings`;
+    if (bad >= 0) return problem(`attestations.${bad}: ${NOT_A_SIGNATURE}`);
   }
-  return null;
+  return undefined;
+}
+
+// At most MAX_DEPTH levels (the value itself is level 1), finite numbers (JSON.parse reads 1e400 as
+// Infinity), and no lone surrogate in a string or key. Walks with a list, so any depth is safe.
+function withinJsonLimits(value) {
+  const pending = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item === "number" && !Number.isFinite(item)) return false;
+    if (typeof item === "string" && LONE_SURROGATE.test(item)) return false;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > MAX_DEPTH) return false;
+    for (const [key, member] of Object.entries(item)) {
+      if (LONE_SURROGATE.test(key)) return false;
+      pending.push([member, depth + 1]);
+    }
+  }
+  return true;
+}
+
+function contentHash(value) {
+  return `sha256:${createHash("sha256").update(canonicalJson(value), "utf8").digest("hex")}`;
 }
 
 function isSignature(value) {
-  return isRecord(value) && ["alg", "key_id", "sig"].every((name) => typeof value[name] === "string");
+  return isRecord(value) && hasExactly(value, ["alg", "key_id", "sig"]) && ["alg", "key_id", "sig"].every((name) => typeof value[name] === "string");
+}
+
+function hasExactly(record, names) {
+  const own = Object.keys(record);
+  return own.length === names.length && names.every((name) => Object.hasOwn(record, name));
 }
 
 function isRecord(value) {

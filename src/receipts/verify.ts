@@ -1,9 +1,13 @@
-// A receipt is valid only when its signature verifies under a key the coordinator lists for
-// signing (active or retired) and every attestation verifies under a key listed for attestation;
-// while an attestation key is active, a receipt without attestations is refused. The check never
+// Verifies a document by the rules of docs/receipts.md: a receipt, or exactly the {result, receipt}
+// pair that GET /v1/jobs/{job_id}/result returns (receipt-document.ts reads which). A receipt is
+// valid only when its signature verifies under a key the coordinator lists for signing (active or
+// retired) and every attestation verifies under a key listed for attestation; while an
+// attestation key is active, a receipt without attestations is refused. A pair is valid only when
+// its receipt is and the result is the one the receipt's result_hash covers. The check never
 // throws: any input, however malformed, gets an answer with reasons.
-import { z } from "zod";
 import { receiptSigningBytes } from "./build";
+import { contentHash } from "./canonical-json";
+import { readReceiptDocument } from "./receipt-document";
 import { verifyBytes } from "./sign";
 
 export interface TrustedKey {
@@ -17,54 +21,21 @@ export interface VerifyResult {
   reasons: string[];
 }
 
-const SignatureShape = z.object({
-  alg: z.string().max(64),
-  key_id: z.string().max(256),
-  sig: z.string().max(256),
-});
-
-// Known members are type-checked when present; only version and signature are required, so a
-// receipt from an AITBC-style issuer with a different member set (the API.md vector) verifies too.
-// Unknown members are allowed and covered by the signature like any other. Null equals absent.
-const text = z.string().nullish();
-const amount = z.number().nullish();
-const ReceiptShape = z.looseObject({
-  version: z.literal("1.0"),
-  receipt_id: text,
-  job_id: text,
-  provider: text,
-  client: text,
-  units: amount,
-  unit_type: text,
-  price: amount,
-  started_at: amount,
-  completed_at: amount,
-  duration_ms: amount,
-  coordinator_id: text,
-  nonce: text,
-  payload_hash: text,
-  result_hash: text,
-  chain_id: amount,
-  signature: SignatureShape,
-  attestations: z.array(SignatureShape).nullish(),
-});
-
-export async function verifyReceipt(receipt: unknown, trusted: readonly TrustedKey[]): Promise<VerifyResult> {
-  const parsed = ReceiptShape.safeParse(receipt);
-  if (!parsed.success) {
-    return result(parsed.error.issues.map((issue) => `MALFORMED: ${issue.path.join(".") || "receipt"}: ${issue.message}`));
-  }
+export async function verifyReceipt(document: unknown, trusted: readonly TrustedKey[]): Promise<VerifyResult> {
+  const read = readReceiptDocument(document);
+  if ("problem" in read) return result([`MALFORMED: ${read.problem}`]);
+  const { members, signature, attestations, result: pairedResult } = read.receipt;
   let bytes: Uint8Array;
+  let resultHash: string | undefined;
   try {
-    // The original object, not zod's copy: the signature covers exactly what was received, and
-    // zod's copy would lose a member named "__proto__".
-    bytes = receiptSigningBytes(receipt as Record<string, unknown>);
-  } catch (error) {
-    return result([`MALFORMED: not canonical JSON: ${error instanceof Error ? error.message : "unknown"}`]);
+    // The original object, not a copy: the signature covers exactly what was received.
+    bytes = receiptSigningBytes(members);
+    resultHash = pairedResult === undefined ? undefined : await contentHash(pairedResult);
+  } catch {
+    // Only a caller passing values JSON cannot hold (a Date, a cycle) gets here, never a parsed body.
+    return result(["MALFORMED: document: not JSON"]);
   }
 
-  const { signature } = parsed.data;
-  const attestations = parsed.data.attestations ?? [];
   const reasons: string[] = [];
   const listed = (key_id: string, use: TrustedKey["use"]) => trusted.some((k) => k.key_id === key_id && k.use === use);
 
@@ -80,6 +51,7 @@ export async function verifyReceipt(receipt: unknown, trusted: readonly TrustedK
   if (attestations.length === 0 && trusted.some((k) => k.use === "attestation" && k.status === "active")) {
     reasons.push("ATTESTATION_MISSING");
   }
+  if (resultHash !== undefined && resultHash !== members.result_hash) reasons.push("RESULT_MISMATCH");
   return result(reasons);
 }
 

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERDICTS, buildCorpus, publishedKeysOf } from "../fixtures/receipt-corpus/corpus";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = "scripts/verify-receipt.mjs";
@@ -26,6 +27,7 @@ function keyFromSeed(seedHex: string): { privateKey: KeyObject; keyId: string; p
 
 // Members already in code-unit order with no nulls, so JSON.stringify is the canonical form here;
 // the signer shares no code with the verifier under test.
+const RESULT = { ok: true };
 const BODY = {
   client: "cli_8f3a01",
   completed_at: 1695720002,
@@ -37,7 +39,7 @@ const BODY = {
   price: 0,
   provider: "miner-eu-1",
   receipt_id: "0123456789abcdef0123456789abcdef",
-  result_hash: `sha256:${"b".repeat(64)}`,
+  result_hash: `sha256:${createHash("sha256").update(JSON.stringify(RESULT)).digest("hex")}`,
   started_at: 1695720000,
   unit_type: "gpu_seconds",
   units: 1.9,
@@ -99,7 +101,16 @@ describe("verify-receipt CLI", () => {
   });
 
   it("accepts the {result, receipt} body that /result returns, and --keys=<file>", () => {
-    expect(run(file("wrapped.json", { result: { ok: true }, receipt }), `--keys=${keysFile}`).code).toBe(0);
+    const result = run(file("wrapped.json", { result: RESULT, receipt }), `--keys=${keysFile}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("result: matches result_hash");
+  });
+
+  it("exits 1 for a pair whose result the receipt does not cover", () => {
+    const result = run(file("forged-result.json", { result: { ok: false }, receipt }), "--keys", keysFile);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("result: does NOT match result_hash");
+    expect(result.stdout).toContain("  - RESULT_MISMATCH");
   });
 
   it("drops null members before checking, as the signer did", () => {
@@ -217,6 +228,30 @@ describe("receipt-verifier module", () => {
     expect(verifyReceiptDocument({ ...receipt, signature: { ...receipt.signature, alg: "RS256" } }, null).reasons).toEqual([
       "ALG_UNSUPPORTED: signature",
     ]);
-    expect(verifyReceiptDocument("x", null).reasons).toEqual(["MALFORMED: receipt: expected an object"]);
+    expect(verifyReceiptDocument("x", null).reasons).toEqual(["MALFORMED: document: expected an object"]);
+  });
+});
+
+// The shared corpus (test/fixtures/receipt-corpus) through the real command; the workers projects
+// send the same documents to POST /v1/receipts/verify and hold them to the same verdicts.
+const corpus = await buildCorpus();
+
+describe("verify-receipt CLI over the shared receipt corpus", () => {
+  const keysFiles: Record<string, string> = {};
+
+  beforeAll(async () => {
+    for (const set of ["current", "rotated"] as const) keysFiles[set] = file(`corpus-keys-${set}.json`, { keys: await publishedKeysOf(set) });
+  });
+
+  it("has one verdict for every document and no other", () => {
+    expect(corpus.map((document) => document.name).sort()).toEqual(Object.keys(VERDICTS).sort());
+  });
+
+  it.each(corpus.map((document, index) => [document.name, document, index] as const))("%s", (_name, document, index) => {
+    const result = run(file(`corpus-${index}.json`, document.json), "--keys", keysFiles[document.keys]!);
+    expect([0, 1], result.stderr).toContain(result.code);
+    expect(result.stdout).toMatch(result.code === 0 ? /^VALID$/m : /^INVALID$/m);
+    const reasons = result.stdout.split("\n").filter((line) => line.startsWith("  - ")).map((line) => line.slice(4));
+    expect({ valid: result.code === 0, reasons }).toEqual(VERDICTS[document.name]);
   });
 });

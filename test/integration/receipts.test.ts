@@ -48,10 +48,27 @@ describe("receipts", () => {
     expect(receipt.completed_at).toBeGreaterThanOrEqual(receipt.started_at);
   });
 
-  it("verifies an issued receipt, also wrapped as /result returns it", async () => {
-    const { receipt } = await completedReceipt();
+  it("verifies an issued receipt, and the {result, receipt} body /result returns", async () => {
+    const { receipt, jobId } = await completedReceipt();
     expect((await call("POST", "/v1/receipts/verify", { body: receipt })).body).toEqual({ valid: true, reasons: [] });
-    expect((await call("POST", "/v1/receipts/verify", { body: { receipt } })).body.valid).toBe(true);
+    const pair = (await call("GET", `/v1/jobs/${jobId}/result`, { key: "client" })).body;
+    expect(Object.keys(pair).sort()).toEqual(["receipt", "result"]);
+    expect((await call("POST", "/v1/receipts/verify", { body: pair })).body).toEqual({ valid: true, reasons: [] });
+  });
+
+  it("judges the document it was sent, never a genuine receipt nested in a forged one", async () => {
+    const { receipt } = await completedReceipt();
+    const forged = { ...receipt, provider: "someone-else", price: 999999, signature: { ...receipt.signature, sig: "garbage" }, receipt };
+    const res = await call("POST", "/v1/receipts/verify", { body: forged });
+    // The forged top level keeps the genuine attestation, which does not cover its content either.
+    expect(res.body).toEqual({ valid: false, reasons: ["SIGNATURE_INVALID", "ATTESTATION_INVALID: 0"] });
+  });
+
+  it("refuses a {result, receipt} pair whose result is not the one the receipt's result_hash covers", async () => {
+    const { jobId } = await completedReceipt();
+    const pair = (await call("GET", `/v1/jobs/${jobId}/result`, { key: "client" })).body;
+    const res = await call("POST", "/v1/receipts/verify", { body: { ...pair, result: { out: "forged" } } });
+    expect(res.body).toEqual({ valid: false, reasons: ["RESULT_MISMATCH"] });
   });
 
   it("refuses a tampered receipt and names why", async () => {

@@ -3,6 +3,7 @@ import { buildUnsignedReceipt } from "../../src/receipts/build";
 import { signReceipt } from "../../src/receipts/issue";
 import { importSigningSeed } from "../../src/receipts/keys";
 import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { describeCorpusOverHttp } from "../helpers/receipt-corpus";
 import { TEST_SEEDS } from "../helpers/test-bindings";
 
 const OLD_KEY_ID = "TJvH0A9pkk0c3uQMNlCivLs3GR3i1T2TtfIbLT0n29Q";
@@ -39,3 +40,5 @@ describe("after a signing key rotation", () => {
     expect((await call("POST", "/v1/receipts/verify", { body: done.body.receipt })).body.valid).toBe(true);
   });
 });
+
+await describeCorpusOverHttp("rotated");

@@ -14,8 +14,6 @@ export const listKeys: Handler<typeof routes.listKeys> = async (c) => {
 };
 
 export const verify: Handler<typeof routes.verify> = async (c) => {
-  const body = c.req.valid("json");
-  const receipt = "receipt" in body && typeof body.receipt === "object" && body.receipt !== null ? body.receipt : body;
   const keys = publishedKeys(await loadReceiptKeyring(c.get("config")));
-  return c.json(await verifyReceipt(receipt, keys), 200);
+  return c.json(await verifyReceipt(c.req.valid("json"), keys), 200);
 };

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, openApiErrorResponses } from "../../http/openapi-errors";
-import { JsonObject } from "../../http/schemas";
 
 const tags = ["Receipts"];
 
@@ -24,9 +23,10 @@ export const listKeys = createRoute({
 
 export const verify = createRoute({
   method: "post", path: "/receipts/verify", operationId: "verifyReceipt", tags,
-  request: jsonBody(JsonObject.openapi({ description: "A receipt, or {receipt: ...} as /result returns it" })),
+  // Any JSON value: whatever is not a receipt or an exact pair gets valid: false with a reason.
+  request: jsonBody(z.unknown().openapi({ description: "A receipt, or exactly the {result, receipt} body of GET /v1/jobs/{job_id}/result" })),
   responses: {
-    200: jsonResponse(z.object({ valid: z.boolean(), reasons: z.array(z.string()) }), "Whether the receipt verifies, and why not"),
+    200: jsonResponse(z.object({ valid: z.boolean(), reasons: z.array(z.string()) }), "Whether the document verifies, and why not"),
     ...openApiErrorResponses,
   },
 });

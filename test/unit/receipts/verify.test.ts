@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildUnsignedReceipt, type Receipt } from "../../../src/receipts/build";
 import { base64urlToBytes, bytesToBase64url } from "../../../src/lib/encoding";
+import { contentHash } from "../../../src/receipts/canonical-json";
 import { signReceipt } from "../../../src/receipts/issue";
 import { importSigningSeed, type ReceiptKey } from "../../../src/receipts/keys";
 import { verifyReceipt, type TrustedKey } from "../../../src/receipts/verify";
@@ -178,10 +179,11 @@ describe("verifyReceipt: malformed input", () => {
     expect(result.reasons.every((r) => r.startsWith("MALFORMED: "))).toBe(true);
   });
 
-  it("answers MALFORMED for a receipt wrapped as /result returns it", async () => {
-    const result = await verifyReceipt({ result: {}, receipt }, trusted);
-    expect(result.valid).toBe(false);
-    expect(result.reasons[0]).toMatch(/^MALFORMED: /);
+  it("checks the result of a {result, receipt} pair against the receipt's result_hash", async () => {
+    const result = { out: "r" };
+    const bound = await signReceipt(buildUnsignedReceipt(sampleInput({ resultHash: await contentHash(result) })), signing, attestation);
+    expect(await verifyReceipt({ result, receipt: bound }, trusted)).toEqual({ valid: true, reasons: [] });
+    expect(await verifyReceipt({ result: {}, receipt: bound }, trusted)).toEqual({ valid: false, reasons: ["RESULT_MISMATCH"] });
   });
 
   it("never throws and never accepts arbitrary values", async () => {
