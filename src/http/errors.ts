@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { InvalidCursorError } from "../lib/cursor";
 
 export const STATUS_BY_CODE = {
   UNAUTHORIZED_KEY: 401,
@@ -16,6 +17,7 @@ export const STATUS_BY_CODE = {
   CONFLICT_STATE: 409,
   LEASE_LOST: 409,
   PAYLOAD_TOO_LARGE: 413,
+  HEADERS_TOO_LARGE: 431,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_PAYLOAD: 422,
   MALFORMED_JSON: 400,
@@ -28,6 +30,9 @@ export const STATUS_BY_CODE = {
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const PAYLOAD_TOO_LARGE_MESSAGE = `request body is over ${MAX_BODY_BYTES} bytes (1 MiB)`;
 export type ErrorDetail = { field: string; issue: string };
 
 // API.md names a single INVALID_PAYLOAD code for both 400 (malformed JSON) and 422 (schema);
@@ -45,6 +50,8 @@ export class ApiError extends HTTPException {
   }
 }
 
+export const wireCode = (code: ErrorCode): string => WIRE_CODE[code] ?? code;
+
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(STATUS_BY_CODE, code);
 }
@@ -58,8 +65,8 @@ export function errorResponse(
 ): Response {
   const requestId: string = c.get("requestId") ?? "";
   const error = details?.length
-    ? { code: WIRE_CODE[code] ?? code, message, details }
-    : { code: WIRE_CODE[code] ?? code, message };
+    ? { code: wireCode(code), message, details }
+    : { code: wireCode(code), message };
   return c.json({ error, request_id: requestId }, STATUS_BY_CODE[code], headers);
 }
 
@@ -72,9 +79,10 @@ export function zodDetails(error: ZodError, prefix = ""): ErrorDetail[] {
 
 export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.details, err.headers);
+  if (err instanceof InvalidCursorError) return errorResponse(c, "INVALID_PAYLOAD", "invalid cursor", [{ field: "cursor", issue: err.message }]);
   if (err instanceof HTTPException) {
     if (err.status === 400) return errorResponse(c, "MALFORMED_JSON", "request body is not valid JSON");
-    if (err.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", "request body is over 1 MiB");
+    if (err.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_MESSAGE);
     if (err.status === 415) return errorResponse(c, "UNSUPPORTED_MEDIA_TYPE", "request body must be application/json");
     if (err.status === 401) return errorResponse(c, "UNAUTHORIZED_KEY", "missing or unknown API key");
   }

@@ -1,6 +1,12 @@
 // Opaque pagination cursors: base64url of a small JSON tuple. A cursor the caller tampered with
-// is refused with 422 naming the cursor field.
-import { ApiError } from "../http/errors";
+// throws InvalidCursorError, which the HTTP error handler answers with 422 naming the cursor field.
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super("not a cursor this endpoint issued");
+    this.name = "InvalidCursorError";
+  }
+}
 
 export function encodeCursor(parts: (string | number)[]): string {
   return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -15,7 +21,7 @@ export function decodeCursor<T extends (string | number)[]>(cursor: string, shap
   } catch {
     // fall through to the refusal below
   }
-  throw new ApiError("INVALID_PAYLOAD", "invalid cursor", [{ field: "cursor", issue: "not a cursor this endpoint issued" }]);
+  throw new InvalidCursorError();
 }
 
 /**

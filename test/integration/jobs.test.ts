@@ -138,6 +138,8 @@ describe("reading jobs", () => {
       const res = await call("GET", `/v1/jobs?${q}`, { key: "client" });
       expect(res.status, q).toBe(422);
     }
+    const tampered = await call("GET", "/v1/jobs?cursor=garbage", { key: "client" });
+    expect(tampered.body.error).toEqual({ code: "INVALID_PAYLOAD", message: "invalid cursor", details: [{ field: "cursor", issue: "not a cursor this endpoint issued" }] });
   });
 });
 

@@ -174,23 +174,23 @@ describe("bounded fields", () => {
 });
 
 describe("request size", () => {
-  it("refuses a header over 8 KiB with 400 naming the header", async () => {
+  it("refuses a header over 8 KiB with 431 naming the header", async () => {
     await expectRefused(
       () => call("POST", "/v1/jobs", { key: "client", body: { payload: {} }, headers: { "X-Padding": "p".repeat(8 * 1024) } }),
-      400, "INVALID_PAYLOAD", [{ field: "x-padding", issue: "over 8192 bytes" }],
+      431, "HEADERS_TOO_LARGE", [{ field: "x-padding", issue: "over 8192 bytes" }],
     );
     // An oversized key is refused as a header before it is looked up.
     await expectRefused(
       () => call("GET", "/v1/jobs", { headers: { "X-Api-Key": "k".repeat(9 * 1024) } }),
-      400, "INVALID_PAYLOAD", [{ field: "x-api-key" }],
+      431, "HEADERS_TOO_LARGE", [{ field: "x-api-key" }],
     );
   });
 
-  it("refuses more than 64 headers with 400", async () => {
+  it("refuses more than 64 headers with 431", async () => {
     const headers = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`X-Extra-${i}`, "1"]));
     await expectRefused(
       () => call("POST", "/v1/jobs", { key: "client", body: { payload: {} }, headers }),
-      400, "INVALID_PAYLOAD", [{ field: "(headers)" }],
+      431, "HEADERS_TOO_LARGE", [{ field: "(headers)" }],
     );
   });
 

@@ -31,11 +31,12 @@ describe("STATUS_BY_CODE", () => {
     });
   }
 
-  it("has no codes beyond API.md's except the internal MALFORMED_JSON (400) and SIGNING_UNAVAILABLE (503)", () => {
+  it("has no codes beyond the contract's except the internal MALFORMED_JSON (400), HEADERS_TOO_LARGE (431) and SIGNING_UNAVAILABLE (503)", () => {
     const extra = Object.keys(STATUS_BY_CODE).filter((code) => !(code in API_CODES));
-    expect(extra).toEqual(["MALFORMED_JSON", "SIGNING_UNAVAILABLE"]);
+    expect(extra).toEqual(["HEADERS_TOO_LARGE", "MALFORMED_JSON", "SIGNING_UNAVAILABLE"]);
     expect(STATUS_BY_CODE.MALFORMED_JSON).toBe(400);
     expect(STATUS_BY_CODE.SIGNING_UNAVAILABLE).toBe(503);
+    expect(STATUS_BY_CODE.HEADERS_TOO_LARGE).toBe(431);
   });
 
   it("recognises every API code and refuses unknown ones", () => {

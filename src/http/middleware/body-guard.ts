@@ -3,15 +3,13 @@
 // the one @hono/zod-openapi applies, so its own media-type gate (which throws a bare 415 that
 // onError does not know) never sees a request this guard let through.
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "../errors";
+import { errorResponse, MAX_BODY_BYTES, PAYLOAD_TOO_LARGE_MESSAGE } from "../errors";
 import type { AppEnv } from "../router";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
-const tooLarge = (c: Context<AppEnv>) => errorResponse(c, "PAYLOAD_TOO_LARGE", `request body is over ${MAX_BODY_BYTES} bytes`);
+const tooLarge = (c: Context<AppEnv>) => errorResponse(c, "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_MESSAGE);
 
 // hono/body-limit trusts a Content-Length that is present; this counts every body as it streams
 // (and refuses at once when Content-Length already says too much), then hands on the bytes it read.

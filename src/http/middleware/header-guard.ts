@@ -1,6 +1,5 @@
 // Refuses oversized request headers before anything reads them: more than MAX_HEADERS distinct
-// headers, or one header over MAX_HEADER_BYTES. API.md has no code for this, so it is 400
-// INVALID_PAYLOAD (malformed request), the same wire answer as unparseable JSON.
+// headers, or one header over MAX_HEADER_BYTES: 431 HEADERS_TOO_LARGE, naming the header.
 import type { MiddlewareHandler } from "hono";
 import { errorResponse } from "../errors";
 import type { AppEnv } from "../router";
@@ -15,13 +14,13 @@ export const limitHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
     count += 1;
     if (name.length + value.length > MAX_HEADER_BYTES) {
       const field = name.length > MAX_NAME_IN_DETAILS ? `${name.slice(0, MAX_NAME_IN_DETAILS)}...` : name;
-      return errorResponse(c, "MALFORMED_JSON", `request header ${field} is over ${MAX_HEADER_BYTES} bytes`, [
+      return errorResponse(c, "HEADERS_TOO_LARGE", `request header ${field} is over ${MAX_HEADER_BYTES} bytes`, [
         { field, issue: `over ${MAX_HEADER_BYTES} bytes` },
       ]);
     }
   }
   if (count > MAX_HEADERS) {
-    return errorResponse(c, "MALFORMED_JSON", `more than ${MAX_HEADERS} request headers`, [
+    return errorResponse(c, "HEADERS_TOO_LARGE", `more than ${MAX_HEADERS} request headers`, [
       { field: "(headers)", issue: `${count} headers; at most ${MAX_HEADERS}` },
     ]);
   }
