@@ -28,6 +28,7 @@ export const Constraints = z
     models: optional(z.array(z.string().min(1).max(256)).max(64)),
     region: optional(z.string().min(1).max(32)),
     max_price: optional(z.number().nonnegative().max(1e12)),
+    max_units: optional(z.number().nonnegative().max(1e15)),
   })
   .strict()
   // Constraints are part of the idempotency fingerprint, which is hashed as RFC 8785 JSON.

@@ -32,6 +32,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE pending_cancels (miner_id TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (miner_id, job_id));
    CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, write TEXT NOT NULL);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // Jobs record the terms of their lease (leaseTerms, see billing.ts). A job leased before this
+  // migration gets them from its miner's registration as it is now; every other job gets none.
+  `UPDATE jobs SET doc = json_set(doc, '$.leaseTerms', json_object(
+       'price', COALESCE((SELECT json_extract(m.doc, '$.capabilities.price') FROM miners m WHERE m.miner_id = jobs.miner_id), 0),
+       'gpus', MAX(1, COALESCE((SELECT json_array_length(m.doc, '$.capabilities.gpus') FROM miners m WHERE m.miner_id = jobs.miner_id), 0))))
+     WHERE state = 'RUNNING';
+   UPDATE jobs SET doc = json_set(doc, '$.leaseTerms', NULL) WHERE state != 'RUNNING';`,
 ];
 
 export function runDoMigrations(sql: SqlStorage): void {

@@ -139,6 +139,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   /**
    * Signing is async, so completion checks the lease, signs, then re-checks and commits in one
    * transaction: a cancel or a duplicate result that lands while signing wins or loses cleanly.
+   * The commit names the lease the receipt was built from, whose terms and start time it signs.
    */
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
     const resultHash = await contentHash(result);
@@ -148,10 +149,12 @@ export class RegionCoordinator extends DurableObject<Env> {
     );
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
+    const leased = check.value.job;
     const completedAt = this.now();
-    const issued = await this.receipts.issue(check.value.job, call.minerId, metrics, resultHash, completedAt);
+    const issued = await this.receipts.issue(leased, call.minerId, metrics, resultHash, completedAt);
+    const receipt = (issued?.receipt as unknown as Record<string, unknown> | undefined) ?? null;
     return this.mutate(() =>
-      this.queue.complete(call.minerId, call.ownerId, jobId, leaseId, result, resultHash, (issued?.receipt as unknown as Record<string, unknown> | undefined) ?? null, issued?.writes ?? [], completedAt),
+      this.queue.complete(call.minerId, call.ownerId, jobId, leased.leaseId ?? leaseId, result, resultHash, metrics, receipt, issued?.writes ?? [], completedAt),
     );
   }
 

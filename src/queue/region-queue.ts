@@ -4,13 +4,14 @@
 import { newLeaseId } from "../lib/ids";
 import { refuse, success, type Outcome } from "../lib/outcome";
 import { toIso } from "../lib/time";
+import { leaseTerms } from "../receipts/billing";
 import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
 import type { OutboxWrite } from "./outbox";
 import { minerNotFound, type MinerBook } from "./miner-book";
 import { checkLease, retryBackoffMs, transition, type JobCommand } from "./state-machine";
 import type { Store } from "./store";
-import type { AssignedJob, Job, JobError, JobEvent } from "./types";
+import type { AssignedJob, Job, JobError, JobEvent, Metrics } from "./types";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
@@ -58,6 +59,7 @@ export class RegionQueue {
       leaseId: null,
       leaseStartedAt: null,
       leaseExpiresAt: null,
+      leaseTerms: null,
       availableAt: now,
       requestedAt: now,
       startedAt: null,
@@ -112,10 +114,11 @@ export class RegionQueue {
     const room = Math.min(maxJobs, live.concurrency - this.store.countRunning(minerId));
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
     const assigned: AssignedJob[] = [];
+    const terms = leaseTerms(live.capabilities);
     for (let i = 0; i < room; i++) {
       const next = pickBest(classes.map((c) => this.store.headOfClass(c.classKey, now)).filter((j): j is Job => j !== null));
       if (!next) break;
-      const leased = this.apply(next, { type: "lease", minerId, leaseId: newLeaseId(), leaseExpiresAt: now + this.settings.heartbeatTimeoutMs }, now);
+      const leased = this.apply(next, { type: "lease", minerId, leaseId: newLeaseId(), leaseExpiresAt: now + this.settings.heartbeatTimeoutMs, terms }, now);
       assigned.push(assignedView(leased));
     }
     return success(assigned);
@@ -137,13 +140,13 @@ export class RegionQueue {
 
   complete(
     minerId: string, ownerId: string, jobId: string, leaseId: string | undefined,
-    result: Record<string, unknown>, resultHash: string, receipt: Record<string, unknown> | null,
+    result: Record<string, unknown>, resultHash: string, reported: Metrics, receipt: Record<string, unknown> | null,
     receiptWrites: OutboxWrite[], now: number,
   ): Outcome<{ receipt: Record<string, unknown> | null }> {
     const check = this.checkCompletion(minerId, ownerId, jobId, leaseId, resultHash, now);
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
-    this.apply(check.value.job, { type: "complete", result, resultHash, receipt }, now);
+    this.apply(check.value.job, { type: "complete", result, resultHash, receipt, reported }, now);
     this.store.appendOutbox(receiptWrites);
     return success({ receipt });
   }

@@ -1,12 +1,19 @@
 // The job lifecycle as one pure function. QUEUED → RUNNING → COMPLETED | FAILED,
 // QUEUED | RUNNING → CANCELED | EXPIRED, RUNNING → QUEUED when a lease is lost or a retryable
 // failure has attempts left. Final states refuse every command, so nothing can move a job out.
-import type { Job, JobError, JobEvent, JobEventType, JobState } from "./types";
+import type { Job, JobError, JobEvent, JobEventType, JobState, LeaseTerms, Metrics } from "./types";
 import { isFinal } from "./types";
 
 export type JobCommand =
-  | { type: "lease"; minerId: string; leaseId: string; leaseExpiresAt: number }
-  | { type: "complete"; result: Record<string, unknown>; resultHash: string; receipt: Record<string, unknown> | null }
+  | { type: "lease"; minerId: string; leaseId: string; leaseExpiresAt: number; terms: LeaseTerms }
+  | {
+      type: "complete";
+      result: Record<string, unknown>;
+      resultHash: string;
+      receipt: Record<string, unknown> | null;
+      /** The miner's own metrics: kept in the event as reported, never billed as such. */
+      reported: Metrics;
+    }
   | { type: "fail"; error: JobError; retryable: boolean; backoffMs: number }
   | { type: "lose_lease"; reason: string }
   | { type: "cancel" }
@@ -45,7 +52,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
       detail,
     },
   });
-  const released = { minerId: null, leaseId: null, leaseStartedAt: null, leaseExpiresAt: null };
+  const released = { minerId: null, leaseId: null, leaseStartedAt: null, leaseExpiresAt: null, leaseTerms: null };
 
   switch (command.type) {
     case "lease":
@@ -56,6 +63,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
         leaseId: command.leaseId,
         leaseStartedAt: now,
         leaseExpiresAt: command.leaseExpiresAt,
+        leaseTerms: command.terms,
         startedAt: now,
       }, { attempt: job.attempts + 1 });
     case "complete":
@@ -68,7 +76,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
         receipt: command.receipt,
         leaseExpiresAt: null,
         error: null,
-      });
+      }, Object.values(command.reported).some((v) => v !== undefined) ? { reported_metrics: command.reported } : null);
     case "fail": {
       const attempts = job.attempts + 1;
       if (command.retryable && attempts < job.maxAttempts) {

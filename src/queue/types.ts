@@ -13,6 +13,8 @@ export interface Constraints {
   models?: string[];
   region?: string;
   max_price?: number;
+  /** Caps the units a receipt may bill (of any unit type); not a matching rule. */
+  max_units?: number;
 }
 
 export interface Capabilities {
@@ -21,6 +23,14 @@ export interface Capabilities {
   models?: string[];
   price?: number;
   [extra: string]: unknown;
+}
+
+/** What was agreed when a job was leased, from the miner's registration at that moment. */
+export interface LeaseTerms {
+  /** The miner's advertised `capabilities.price` (0 when it advertised none), per unit. */
+  price: number;
+  /** How many GPUs the miner registered; at least 1. */
+  gpus: number;
 }
 
 export interface JobError {
@@ -53,6 +63,8 @@ export interface Job {
   leaseId: string | null;
   leaseStartedAt: number | null;
   leaseExpiresAt: number | null;
+  /** Set at lease, cleared when the job goes back to the queue. */
+  leaseTerms: LeaseTerms | null;
   /** A QUEUED job is not offered before this time (retry backoff). */
   availableAt: number;
   requestedAt: number;

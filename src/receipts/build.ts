@@ -40,7 +40,6 @@ export interface ReceiptInput {
   price?: number;
   startedAtMs: number;
   completedAtMs: number;
-  durationMs?: number;
   coordinatorId: string;
   nonce: string;
   payloadHash: string;
@@ -48,14 +47,15 @@ export interface ReceiptInput {
   chainId?: number;
 }
 
-const DEFAULT_UNIT_TYPE = "gpu_seconds";
+export const DEFAULT_UNIT_TYPE = "gpu_seconds";
 
 export function buildUnsignedReceipt(input: ReceiptInput): UnsignedReceipt {
   const { startedAtMs, completedAtMs } = input;
   requireNonNegative("startedAtMs", startedAtMs);
   requireNonNegative("completedAtMs", completedAtMs);
   if (completedAtMs < startedAtMs) throw new RangeError("receipt completedAtMs is before startedAtMs");
-  const durationMs = requireNonNegative("durationMs", input.durationMs ?? completedAtMs - startedAtMs);
+  // duration_ms is always the difference of the two times, never a figure of its own.
+  const durationMs = completedAtMs - startedAtMs;
   return {
     version: "1.0",
     receipt_id: input.receiptId,

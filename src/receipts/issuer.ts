@@ -5,6 +5,7 @@ import { newNonce, newReceiptId } from "../lib/ids";
 import type { OutboxWrite } from "../queue/outbox";
 import type { Job, Metrics } from "../queue/types";
 import type { SettlementRecorder } from "../settlement";
+import { billingFacts, leaseTerms } from "./billing";
 import { buildUnsignedReceipt, type Receipt } from "./build";
 import { signReceipt } from "./issue";
 import { loadReceiptKeyring, type ReceiptKeyring } from "./keyring";
@@ -22,22 +23,29 @@ export class ReceiptIssuer {
     private readonly settlement: SettlementRecorder,
   ) {}
 
+  /** `job` is the RUNNING job as leased; `metrics` are the miner's claims, bounded by billingFacts. */
   async issue(job: Job, minerId: string, metrics: Metrics, resultHash: string, completedAt: number): Promise<IssuedReceipt | null> {
     this.keyring ??= loadReceiptKeyring(this.config);
     const { signing, attestation } = await this.keyring;
     if (!signing) return null;
-    const startedAt = job.leaseStartedAt ?? completedAt;
+    const facts = billingFacts({
+      // Every lease records its terms; were they ever missing, the receipt bills at price 0.
+      terms: job.leaseTerms ?? leaseTerms({}),
+      leaseStartedAtMs: job.leaseStartedAt ?? completedAt,
+      completedAtMs: completedAt,
+      maxUnits: job.constraints.max_units,
+      reported: metrics,
+    });
     const unsigned = buildUnsignedReceipt({
       receiptId: newReceiptId(),
       jobId: job.jobId,
       provider: minerId,
       client: job.clientId,
-      units: metrics.units,
-      unitType: metrics.unit_type,
-      price: metrics.price,
-      durationMs: metrics.duration_ms,
-      startedAtMs: startedAt,
-      completedAtMs: completedAt,
+      units: facts.units,
+      unitType: facts.unitType,
+      price: facts.price,
+      startedAtMs: facts.startedAtMs,
+      completedAtMs: facts.completedAtMs,
       coordinatorId: this.config.coordinatorId,
       nonce: newNonce(),
       payloadHash: job.payloadHash,

@@ -1,4 +1,5 @@
-// Each issued receipt becomes a pending settlement. The recorder only returns outbox writes, so
+// Each issued receipt becomes a pending settlement of amount price × units, both signed figures
+// (price is the agreed price per unit). The recorder only returns outbox writes, so
 // the settlement row reaches D1 in the same flush as its receipt; a chain or payment
 // integration replaces PendingSettlementRecorder and settles the pending rows later.
 import type { OutboxWrite } from "../queue/outbox";
@@ -19,7 +20,7 @@ export class PendingSettlementRecorder implements SettlementRecorder {
           jobId: receipt.job_id,
           provider: receipt.provider,
           client: receipt.client,
-          amount: receipt.price,
+          amount: receipt.price * receipt.units,
           unitType: receipt.unit_type,
           units: receipt.units,
           status: "pending",

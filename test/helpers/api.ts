@@ -114,11 +114,15 @@ export const pollAs = (minerId: string, body: Record<string, unknown> = { max_wa
 export const minerCall = (minerId: string, path: string, body?: unknown, key: KeyName = "miner") =>
   call("POST", path, { key, body, headers: { "X-Miner-Id": minerId } });
 
-/** A miner with a GPU no other miner has, and a job only it fits, so no other test can take the job. */
-export async function soloMinerAndJob(region = "eu-west", job: Record<string, unknown> = {}) {
+/**
+ * A miner with a GPU no other miner has, and a job only it fits, so no other test can take the job.
+ * `capabilities` and `job.constraints` add to the ones that make the pair unique.
+ */
+export async function soloMinerAndJob(region = "eu-west", job: Record<string, unknown> = {}, capabilities: Record<string, unknown> = {}) {
   const gpu = uniqueName("gpu");
   const minerId = uniqueName("m");
-  await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
-  const submitted = await submit({ payload: {}, ...job, constraints: { region, gpu } });
+  await registerMiner(minerId, { region, capabilities: { gpus: [{ name: gpu, memory_mb: 1 }], ...capabilities } });
+  const constraints = (job.constraints ?? {}) as Record<string, unknown>;
+  const submitted = await submit({ payload: {}, ...job, constraints: { ...constraints, region, gpu } });
   return { minerId, jobId: submitted.body.job_id as string };
 }

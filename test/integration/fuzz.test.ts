@@ -14,6 +14,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STATUS_BY_CODE } from "../../src/http/errors";
 import { call, registerMiner, submit } from "../helpers/api";
+import { liveJob, regionByName } from "../helpers/region";
 import { scanForSecrets } from "../helpers/leak-scan";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
@@ -145,6 +146,7 @@ const constraints = fc.record(
     models: weighted(fc.array(fc.string({ maxLength: 10 }), { maxLength: 70 })),
     region: weighted(fc.constantFrom("local", "eu-west", "mars")),
     max_price: weighted(fc.double()),
+    max_units: weighted(fc.double()),
   },
   { requiredKeys: [] },
 );
@@ -337,6 +339,95 @@ function expectErrorShape(status: number, text: string, requestId: string | null
     }
   }
 }
+
+// ---- the billing surface ----------------------------------------------------------------------
+
+// Each run re-registers one miner with random terms, leases it a job with random caps, and posts a
+// result with random metrics. The job is pinned to the miner by a model no other miner lists; should
+// the miner be given another job that fits it, the properties hold for that job just the same.
+const NUM_BILLING_RUNS = 150;
+const BILLING_REGION = "eu-west";
+const BILLING_MINER = "fz-billing";
+const BILLING_MODEL = "fz-billing-model";
+
+const billingRun = fc.record({
+  price: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e12, noNaN: true })),
+  gpus: fc.nat({ max: 4 }),
+  priceHeadroom: fc.option(fc.double({ min: 0, max: 1e12, noNaN: true }), { nil: undefined }),
+  maxUnits: fc.option(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e15, noNaN: true })), { nil: undefined }),
+  sendLeaseId: fc.boolean(),
+  metrics: fc.option(
+    fc.record(
+      {
+        units: weighted(fc.oneof(fc.constantFrom(0, 1, 1e15), fc.double({ min: 0, max: 1e15, noNaN: true }))),
+        unit_type: weighted(fc.oneof(fc.constantFrom("gpu_seconds", "tokens", "images"), fc.string({ minLength: 1, maxLength: 64 }))),
+        price: weighted(fc.oneof(fc.constantFrom(0, 1e15), fc.double({ min: 0, max: 1e15, noNaN: true }))),
+        duration_ms: weighted(fc.oneof(fc.constantFrom(0, 1e13), fc.integer({ min: 0, max: 1e13 }))),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  ),
+  result: weighted(fc.dictionary(fc.string(), anyJson, { maxKeys: 3 })),
+});
+
+/** The most units the coordinator can stand behind, worked out here independently of src/. */
+function unitsAllowed(unitType: string, gpus: number, durationMs: number, maxUnits: number | undefined): number {
+  if (unitType !== "gpu_seconds") return maxUnits ?? 0;
+  return Math.min(((durationMs + 1000) * gpus) / 1000, maxUnits ?? Infinity);
+}
+
+describe("fuzzing the billing surface", () => {
+  it(`signs only the agreed price, the coordinator's times and bounded units over ${NUM_BILLING_RUNS} random results`, async () => {
+    const asMiner = (path: string, body: unknown) => call("POST", path, { key: "miner", body, headers: { "X-Miner-Id": BILLING_MINER } });
+    let signed = 0;
+    await fc.assert(
+      fc.asyncProperty(billingRun, async (run) => {
+        const gpus = Array.from({ length: run.gpus }, () => ({ name: "fz-billing-gpu", memory_mb: 1 }));
+        const registered = await asMiner("/v1/miners/register", {
+          miner_id: BILLING_MINER, region: BILLING_REGION, concurrency: 64,
+          capabilities: { price: run.price, models: [BILLING_MODEL], ...(gpus.length ? { gpus } : {}) },
+        });
+        expect(registered.status).toBe(200);
+        const constraints = {
+          region: BILLING_REGION, models: [BILLING_MODEL],
+          ...(run.priceHeadroom === undefined ? {} : { max_price: Math.min(run.price + run.priceHeadroom, 1e12) }),
+          ...(run.maxUnits === undefined ? {} : { max_units: run.maxUnits }),
+        };
+        expect((await submit({ payload: { billing: true }, constraints, priority: 100, ttl_seconds: 3600 })).status).toBe(201);
+        const lease = await asMiner("/v1/miners/poll", { max_wait_seconds: 0 });
+        expect(lease.status).toBe(200);
+        const jobId: string = lease.body.job_id;
+
+        const body = { result: run.result, metrics: run.metrics, ...(run.sendLeaseId ? { lease_id: lease.body.lease_id } : {}) };
+        const res = await asMiner(`/v1/miners/${jobId}/result`, body);
+        const label = JSON.stringify(body).slice(0, 300);
+        expect(res.status, label).toBeLessThan(500);
+        if (res.status !== 200) {
+          // Refused input changes nothing; finish the job so the miner's slots do not fill up.
+          expect((await asMiner(`/v1/miners/${jobId}/result`, { result: {} })).status, label).toBe(200);
+          return;
+        }
+        signed += 1;
+        const receipt = res.body.receipt;
+        const job = (await liveJob(regionByName(BILLING_REGION).stub, jobId))!;
+        const durationMs = job.completedAt! - job.leaseStartedAt!;
+        // The job was leased just now, under this run's registration.
+        expect(receipt.price, label).toBe(run.price);
+        expect(receipt.price, label).toBeLessThanOrEqual(job.constraints.max_price ?? Infinity);
+        expect([receipt.started_at, receipt.completed_at, receipt.duration_ms], label).toEqual([
+          Math.floor(job.leaseStartedAt! / 1000), Math.floor(job.completedAt! / 1000), durationMs,
+        ]);
+        expect(receipt.units, label).toBeGreaterThanOrEqual(0);
+        expect(receipt.units, label).toBeLessThanOrEqual(unitsAllowed(receipt.unit_type, Math.max(1, run.gpus), durationMs, job.constraints.max_units));
+        const settlement = await env.DB.prepare("SELECT amount FROM settlements WHERE receipt_id = ?").bind(receipt.receipt_id).first<{ amount: number }>();
+        expect(settlement?.amount, label).toBe(receipt.price * receipt.units);
+      }),
+      { numRuns: NUM_BILLING_RUNS },
+    );
+    expect(signed).toBeGreaterThan(NUM_BILLING_RUNS / 2);
+  }, 120_000);
+});
 
 describe("fuzzing the HTTP surface", () => {
   it(`survives ${NUM_RUNS} random requests: no 5xx, one error shape, no write on refusal`, async () => {

@@ -147,6 +147,16 @@ describe("fits: each constraint on its own", () => {
       expect(fits({ max_price: 0 }, miner({ price: 0.01 }))).toBe(false);
     });
   });
+
+  describe("max_units", () => {
+    it("is no matching rule (it caps what a receipt bills): every miner fits it", () => {
+      expect(fits({ max_units: 0 }, miner())).toBe(true);
+      expect(fits({ max_units: 10, max_price: 5 }, FULL)).toBe(true);
+    });
+    it("still makes its own queue class", () => {
+      expect(constraintClassKey({ max_units: 10 })).not.toBe(constraintClassKey({}));
+    });
+  });
 });
 
 describe("fits: combinations", () => {

@@ -6,6 +6,7 @@ const T0 = 1_700_000_000_000;
 const NOW = T0 + 60_000;
 const HOLDER = "miner-a";
 const LEASE = "a".repeat(32);
+const TERMS = { price: 0.5, gpus: 2 };
 
 function makeJob(overrides: Partial<Job> = {}): Job {
   return {
@@ -24,6 +25,7 @@ function makeJob(overrides: Partial<Job> = {}): Job {
     leaseId: null,
     leaseStartedAt: null,
     leaseExpiresAt: null,
+    leaseTerms: null,
     availableAt: T0,
     requestedAt: T0,
     startedAt: null,
@@ -47,6 +49,7 @@ function jobIn(state: JobState, overrides: Partial<Job> = {}): Job {
     leaseId: LEASE,
     leaseStartedAt: T0 + 1000,
     leaseExpiresAt: T0 + 31_000,
+    leaseTerms: TERMS,
     startedAt: T0 + 1000,
   };
   switch (state) {
@@ -76,12 +79,13 @@ function allowed(tr: Transition) {
   return tr;
 }
 
-const lease: JobCommand = { type: "lease", minerId: "miner-b", leaseId: "b".repeat(32), leaseExpiresAt: NOW + 30_000 };
-const complete: JobCommand = {
+const lease: JobCommand = { type: "lease", minerId: "miner-b", leaseId: "b".repeat(32), leaseExpiresAt: NOW + 30_000, terms: { price: 1, gpus: 1 } };
+const complete: Extract<JobCommand, { type: "complete" }> = {
   type: "complete",
   result: { images: 1 },
   resultHash: `sha256:${"2".repeat(64)}`,
   receipt: { receipt_id: "c".repeat(32) },
+  reported: {},
 };
 const gpuError = { code: "CUDA_ERROR", message: "device lost" };
 const failRetryable: JobCommand = { type: "fail", error: gpuError, retryable: true, backoffMs: 4000 };
@@ -208,6 +212,7 @@ describe("transition: lease", () => {
       leaseId: "b".repeat(32),
       leaseStartedAt: NOW,
       leaseExpiresAt: NOW + 30_000,
+      leaseTerms: { price: 1, gpus: 1 },
       startedAt: NOW,
       completedAt: null,
       attempts: 1,
@@ -242,6 +247,13 @@ describe("transition: complete", () => {
     const { job: next } = allowed(transition(jobIn("RUNNING"), complete, NOW));
     expect(next.minerId).toBe(HOLDER);
     expect(next.leaseId).toBe(LEASE);
+  });
+
+  it("keeps the lease terms and records the miner's metrics in the event, labelled as reported", () => {
+    const reported = { units: 1e15, unit_type: "gpu_seconds", price: 1e15, duration_ms: 1e13 };
+    const { job: next, event } = allowed(transition(jobIn("RUNNING"), { ...complete, reported }, NOW));
+    expect(next.leaseTerms).toEqual(TERMS);
+    expect(event.detail).toEqual({ reported_metrics: reported });
   });
 
   it("accepts a null receipt", () => {
@@ -319,6 +331,7 @@ describe("transition: lose_lease", () => {
       leaseId: null,
       leaseStartedAt: null,
       leaseExpiresAt: null,
+      leaseTerms: null,
       completedAt: null,
       error: { code: "LEASE_EXPIRED", message: "no heartbeat" },
     });
@@ -377,13 +390,13 @@ describe("transition: a whole life", () => {
       seqs.push(tr.event.seq);
       job = tr.job;
     };
-    step({ type: "lease", minerId: "m1", leaseId: "1".repeat(32), leaseExpiresAt: T0 + 30_000 }, T0);
+    step({ type: "lease", minerId: "m1", leaseId: "1".repeat(32), leaseExpiresAt: T0 + 30_000, terms: TERMS }, T0);
     step({ type: "fail", error: gpuError, retryable: true, backoffMs: 2000 }, T0 + 10_000);
     expect(job).toMatchObject({ state: "QUEUED", attempts: 1, availableAt: T0 + 12_000 });
-    step({ type: "lease", minerId: "m2", leaseId: "2".repeat(32), leaseExpiresAt: T0 + 50_000 }, T0 + 20_000);
+    step({ type: "lease", minerId: "m2", leaseId: "2".repeat(32), leaseExpiresAt: T0 + 50_000, terms: TERMS }, T0 + 20_000);
     step({ type: "lose_lease", reason: "silent" }, T0 + 50_000);
     expect(job).toMatchObject({ state: "QUEUED", attempts: 2 });
-    step({ type: "lease", minerId: "m3", leaseId: "3".repeat(32), leaseExpiresAt: T0 + 90_000 }, T0 + 60_000);
+    step({ type: "lease", minerId: "m3", leaseId: "3".repeat(32), leaseExpiresAt: T0 + 90_000, terms: TERMS }, T0 + 60_000);
     step(complete, T0 + 70_000);
     expect(job).toMatchObject({ state: "COMPLETED", attempts: 2, minerId: "m3", version: 7, eventSeq: 7, completedAt: T0 + 70_000 });
     expect(seqs).toEqual([2, 3, 4, 5, 6, 7]);
