@@ -10,7 +10,7 @@ import { ApiError } from "../../http/errors";
 import { newJobId } from "../../lib/ids";
 import { regionStub, unwrap } from "../../queue/client";
 import { isKnownRegion, nearestRegion } from "../../queue/regions";
-import { canonicalJson, contentHash } from "../../receipts/canonical-json";
+import { contentHash, exactCanonicalJson } from "../../receipts/canonical-json";
 import { sha256Hex } from "../../lib/hash";
 import { jobView, liveJobView, type JobViewBody } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -28,7 +28,16 @@ export interface Submitted {
   replayed: boolean;
 }
 
-export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJobBody>, idempotencyKey?: string): Promise<Submitted> {
+/**
+ * `received` is the body exactly as the client sent it (zod's `body` is a copy that reads null as
+ * absent): the idempotency fingerprint covers every member of it, nulls included.
+ */
+export async function submitJob(
+  ctx: SubmitContext,
+  body: z.infer<typeof SubmitJobBody>,
+  received: unknown,
+  idempotencyKey?: string,
+): Promise<Submitted> {
   const constraints = Object.fromEntries(Object.entries(body.constraints ?? {}).filter(([, v]) => v !== undefined));
   const region = body.constraints?.region ?? nearestRegion(ctx.config.regions, ctx.cf);
   if (!isKnownRegion(ctx.config.regions, region)) {
@@ -48,7 +57,7 @@ export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJ
   let jobId = newJobId();
   let replayed = false;
   if (idempotencyKey !== undefined) {
-    const requestHash = await sha256Hex(canonicalJson(submission));
+    const requestHash = await sha256Hex(exactCanonicalJson(received));
     const { record, claimed } = await claimIdempotencyKey(ctx.db, {
       principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
     });
