@@ -46,7 +46,10 @@ const pathOf = (visit: Visit): string => {
   return keys.reverse().join(".") || "(body)";
 };
 
-/** Every string, member name and __proto__ member that makes `value` unfit to store, in document order, named by dotted path. */
+/**
+ * Every string, member name and __proto__ member that makes `value` unfit to store, named by
+ * dotted path, in document order (a member name before what it holds).
+ */
 export function inputProblems(value: unknown): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const pending: Visit[] = [{ value, key: undefined, parent: undefined }];

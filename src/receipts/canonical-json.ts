@@ -17,13 +17,6 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** RFC 8785 bytes of the value exactly as it is, null members included ({"a": null} is not {}). */
-export function exactCanonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError("exactCanonicalJson: value has no JSON representation");
-  return text;
-}
-
 export async function contentHash(value: unknown): Promise<string> {
   return `sha256:${await sha256Hex(canonicalJson(value))}`;
 }

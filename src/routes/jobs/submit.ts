@@ -1,6 +1,7 @@
 // Submitting one job: pick its region, claim the idempotency key, enqueue in the region DO.
 // Shared by the single and the batch endpoint so both keep exactly the same rules.
 import type { z } from "@hono/zod-openapi";
+import canonicalize from "canonicalize";
 import type { Principal } from "../../auth/principal";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
@@ -10,7 +11,7 @@ import { ApiError } from "../../http/errors";
 import { newJobId } from "../../lib/ids";
 import { regionStub, unwrap } from "../../queue/client";
 import { isKnownRegion, nearestRegion } from "../../queue/regions";
-import { contentHash, exactCanonicalJson } from "../../receipts/canonical-json";
+import { contentHash } from "../../receipts/canonical-json";
 import { sha256Hex } from "../../lib/hash";
 import { jobView, liveJobView, type JobViewBody } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -26,6 +27,14 @@ export interface SubmitContext {
 export interface Submitted {
   job: JobViewBody;
   replayed: boolean;
+}
+
+/**
+ * What an Idempotency-Key is bound to: the RFC 8785 form of the body as received. Unlike the
+ * canonical JSON of receipts it keeps null members, so {"a": null} and {} are different bodies.
+ */
+async function fingerprint(received: unknown): Promise<string> {
+  return sha256Hex(canonicalize(received) ?? "");
 }
 
 /**
@@ -57,7 +66,7 @@ export async function submitJob(
   let jobId = newJobId();
   let replayed = false;
   if (idempotencyKey !== undefined) {
-    const requestHash = await sha256Hex(exactCanonicalJson(received));
+    const requestHash = await fingerprint(received);
     const { record, claimed } = await claimIdempotencyKey(ctx.db, {
       principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
     });
