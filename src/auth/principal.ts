@@ -9,3 +9,10 @@ export interface Principal {
 }
 
 export const PRINCIPAL_PREFIX: Record<Role, string> = { client: "cli", miner: "mnr", admin: "adm" };
+
+const PRINCIPAL_ID_SHAPE = new RegExp(`^(${Object.values(PRINCIPAL_PREFIX).join("|")})_[0-9a-f]{16}$`);
+
+/** Whether an id has the shape every principal id has: a role prefix, `_`, 16 lower-case hex characters. */
+export function isPrincipalIdShaped(id: string): boolean {
+  return PRINCIPAL_ID_SHAPE.test(id);
+}

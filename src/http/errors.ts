@@ -70,11 +70,14 @@ export function errorResponse(
   return c.json({ error, request_id: requestId }, STATUS_BY_CODE[code], headers);
 }
 
+/** One detail per issue; a member a strict object does not know is named as the field itself. */
 export function zodDetails(error: ZodError, prefix = ""): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
-    issue: issue.message,
-  }));
+  const fieldAt = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join(".") || "(body)";
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ field: fieldAt([...issue.path, key]), issue: "unknown field" }))
+      : [{ field: fieldAt(issue.path), issue: issue.message }],
+  );
 }
 
 export function handleError(err: unknown, c: Context): Response {

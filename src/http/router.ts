@@ -1,17 +1,42 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
 import type { Config } from "../config";
 import { errorResponse, zodDetails } from "./errors";
+import { inputProblems } from "./json-limits";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { requestId: string; principal: Principal; config: Config };
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    config: Config;
+    /** The JSON body as received, before zod made its copy: what an idempotency fingerprint covers. */
+    receivedJson: unknown;
+  };
 };
 
-/** Every router shares one validation hook, so a schema failure always reads the same way. */
+/** The parsed body as the client sent it. Only a body the validator has already parsed gets here. */
+async function receivedJson(c: Context<AppEnv>): Promise<unknown> {
+  return c.req.raw.body === null ? {} : c.req.json();
+}
+
+/**
+ * Every router shares one validation hook, so a refusal always reads the same way and no route
+ * can skip the input checks of json-limits.ts: they run on what was received, not on zod's copy
+ * (which drops a __proto__ member), and before the schema's own verdict.
+ */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
+    defaultHook: async (result, c) => {
+      // Query, path and header values reach handlers only as zod passed them (strings unchanged).
+      let input: unknown = result.success ? result.data : undefined;
+      if (result.target === "json") {
+        input = await receivedJson(c);
+        c.set("receivedJson", input);
+      }
+      const problems = inputProblems(input);
+      if (problems.length > 0) return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, problems);
       if (!result.success) {
         return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, zodDetails(result.error));
       }

@@ -7,10 +7,12 @@ import { MAX_JSON_DEPTH, jsonProblem } from "./json-limits";
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
 export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");
 export const LeaseId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters");
+/** One rule for the Idempotency-Key header and a batch job's idempotency_key. */
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "must be 1-255 printable ASCII characters");
 export const JobState = z.enum(JOB_STATES);
 export const MinerStatus = z.enum(MINER_STATUSES);
 
-/** Refinement for free-form JSON: depth, finite numbers, well-formed strings (see json-limits.ts). */
+/** Refinement for free-form JSON: depth and finite numbers (see json-limits.ts). */
 export const checkJsonWithin = (maxDepth: number) => (value: unknown, ctx: z.RefinementCtx) => {
   const problem = jsonProblem(value, maxDepth);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -31,8 +33,6 @@ export const Constraints = z
     max_units: optional(z.number().nonnegative().max(1e15)),
   })
   .strict()
-  // Constraints are part of the idempotency fingerprint, which is hashed as RFC 8785 JSON.
-  .superRefine(checkJson)
   .openapi("Constraints");
 
 export const JobError = z.object({ code: z.string(), message: z.string() }).nullable();

@@ -66,6 +66,15 @@ export class JobWatchers {
   }
 }
 
+/**
+ * The code that answers a client's close frame: its own when a close frame may carry it (1000, or
+ * 3000-4999 for applications), else 1000. 1005 (the frame had no code) and 1006 (the connection
+ * dropped without a frame) only describe a close: close() refuses to send them.
+ */
+export function closeReplyCode(received: number): number {
+  return received === 1000 || (received >= 3000 && received <= 4999) ? received : 1000;
+}
+
 /** Sends frames as WebSocket text messages, closing the socket after the last one when asked. */
 export function sendFrames(socket: WebSocket, frames: readonly StreamEvent[], close: boolean): void {
   try {

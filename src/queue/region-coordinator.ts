@@ -8,7 +8,7 @@ import { contentHash } from "../receipts/canonical-json";
 import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder } from "../settlement";
 import { runDoMigrations } from "./do-migrations";
-import { framesFor, JobWatchers, sendFrames } from "./job-stream";
+import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { writeToD1 } from "./outbox";
 import { MinerBook, type Registration } from "./miner-book";
 import { RegionQueue, type NewJob } from "./region-queue";
@@ -120,8 +120,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /** Completes the closing handshake; closing a socket that is already gone does nothing. */
   override webSocketClose(socket: WebSocket, code: number, reason: string): void {
-    socket.close(code, reason);
+    socket.close(closeReplyCode(code), reason);
   }
 
   private clientJob(jobId: string, clientId: string): Job | null {

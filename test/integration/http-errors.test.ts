@@ -42,7 +42,7 @@ describe("bad input gets the one error shape", () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("INVALID_PAYLOAD");
     const fields = res.body.error.details.map((d: { field: string }) => d.field);
-    expect(fields).toEqual(expect.arrayContaining(["payload", "ttl_seconds", "priority", "constraints"]));
+    expect(fields).toEqual(expect.arrayContaining(["payload", "ttl_seconds", "priority", "constraints.colour"]));
     for (const d of res.body.error.details) expect(d.issue).toEqual(expect.any(String));
   });
 

@@ -1,6 +1,9 @@
+import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
+import { freshRegion } from "../helpers/region";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
 async function openStream(jobId: string) {
@@ -97,6 +100,35 @@ describe("job events over WebSocket", () => {
     const ws = await openSocket(job.body.job_id);
     expect(await ws.closed).toBe(1000);
     expect(ws.messages).toEqual([expect.objectContaining({ type: "state.changed", state: "CANCELED" })]);
+  });
+
+  it("answers a client that closes without a code (1005) with 1000, and keeps serving the job", async () => {
+    const { minerId, jobId } = await soloMinerAndJob("us-east");
+    const dropped = await openSocket(jobId);
+    await until(() => dropped.messages.length >= 1);
+    dropped.socket!.close();
+    const timedOut = new Promise<string>((resolve) => setTimeout(() => resolve("no close reply"), 2_000));
+    expect(await Promise.race([dropped.closed, timedOut])).toBe(1000);
+    const watcher = await openSocket(jobId);
+    await until(() => watcher.messages.length >= 1);
+    const lease = await pollAs(minerId);
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: {}, lease_id: lease.body.lease_id });
+    expect(await watcher.closed).toBe(1000);
+    expect(watcher.messages.map((m) => m.state)).toEqual(["QUEUED", "RUNNING", "COMPLETED", "COMPLETED"]);
+  });
+
+  it("handles closes with codes that cannot be sent back (1005, 1006) without throwing", async () => {
+    const { stub } = freshRegion();
+    await runInDurableObject(stub, (instance: RegionCoordinator, state) => {
+      for (const code of [1005, 1006]) {
+        const server = Object.values(new WebSocketPair())[1]!;
+        state.acceptWebSocket(server, ["any-job"]);
+        expect(() => instance.webSocketClose(server, code, "")).not.toThrow();
+        expect(server.readyState).toBeGreaterThanOrEqual(WebSocket.CLOSING);
+        // A socket that is already closing or gone (a dropped connection): closing it again does nothing.
+        expect(() => instance.webSocketClose(server, 1006, "")).not.toThrow();
+      }
+    });
   });
 
   it("refuses another client's job with 404 before upgrading", async () => {

@@ -1,33 +1,7 @@
 // Every limit on the wire is refused with the one error shape before any storage is written.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, registerMiner, uniqueName, type ApiResponse } from "../helpers/api";
-
-const TABLES = ["jobs", "job_events", "miners", "idempotency_records"] as const;
-
-async function rowCounts(): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of TABLES) counts[table] = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-  return counts;
-}
-
-/** Sends the request and checks the status, the whole error body, and that no row was written. */
-async function expectRefused(
-  send: () => Promise<ApiResponse>,
-  status: number,
-  code: string,
-  details?: { field: string; issue?: unknown }[],
-): Promise<ApiResponse> {
-  const before = await rowCounts();
-  const res = await send();
-  expect(res.status).toBe(status);
-  const error = details
-    ? { code, message: expect.any(String), details: details.map((d) => ({ field: d.field, issue: d.issue ?? expect.any(String) })) }
-    : { code, message: expect.any(String) };
-  expect(res.body).toEqual({ error, request_id: res.headers.get("x-request-id") });
-  expect(await rowCounts()).toEqual(before);
-  return res;
-}
+import { call, registerMiner, uniqueName } from "../helpers/api";
+import { expectRefused, json } from "../helpers/refusals";
 
 /** {a: {a: ... {leaf: 1}}} with `levels` objects in all, counting the outermost. */
 function nested(levels: number): Record<string, unknown> {
@@ -36,7 +10,6 @@ function nested(levels: number): Record<string, unknown> {
   return value;
 }
 
-const json = { "content-type": "application/json" };
 /** The documented limit (docs/security.md), written out so that changing the code's constant fails here. */
 const MAX_JSON_DEPTH = 32;
 
@@ -100,7 +73,7 @@ describe("values JSON cannot carry back", () => {
       () => call("POST", "/v1/jobs", {
         key: "client", rawBody: '{"payload":{},"constraints":{"gpu":"\\ud83d"}}', headers: { ...json, "Idempotency-Key": uniqueName("surrogate") },
       }),
-      422, "INVALID_PAYLOAD", [{ field: "constraints", issue: "holds a string that is not well-formed Unicode" }],
+      422, "INVALID_PAYLOAD", [{ field: "constraints.gpu", issue: "is not well-formed Unicode (a lone surrogate)" }],
     );
   });
 
@@ -113,7 +86,7 @@ describe("values JSON cannot carry back", () => {
     const raw = `{"result":{"ok":true},"lease_id":"${lease.body.lease_id}","metrics":{"units":1,"unit_type":"\\udc00"}}`;
     await expectRefused(
       () => call("POST", `/v1/miners/${job.body.job_id}/result`, { key: "miner", rawBody: raw, headers: { ...json, "X-Miner-Id": minerId } }),
-      422, "INVALID_PAYLOAD", [{ field: "metrics" }],
+      422, "INVALID_PAYLOAD", [{ field: "metrics.unit_type" }],
     );
     expect((await call("GET", `/v1/jobs/${job.body.job_id}`, { key: "client" })).body.state).toBe("RUNNING");
   });
@@ -121,15 +94,15 @@ describe("values JSON cannot carry back", () => {
   it("refuses a lone surrogate in a batch job's idempotency_key", async () => {
     await expectRefused(
       () => call("POST", "/v1/jobs/batch", { key: "client", rawBody: '{"jobs":[{"payload":{},"idempotency_key":"k\\ud800"}]}', headers: json }),
-      422, "INVALID_PAYLOAD", [{ field: "jobs.0", issue: "holds a string that is not well-formed Unicode" }],
+      422, "INVALID_PAYLOAD", [{ field: "jobs.0.idempotency_key", issue: "is not well-formed Unicode (a lone surrogate)" }],
     );
   });
 
   it("refuses a lone surrogate in a payload string or key", async () => {
-    for (const raw of ['{"payload":{"x":"\\ud800"}}', '{"payload":{"\\udfff":1}}']) {
+    for (const [raw, field] of [['{"payload":{"x":"\\ud800"}}', "payload.x"], ['{"payload":{"\\udfff":1}}', "payload"]] as const) {
       await expectRefused(
         () => call("POST", "/v1/jobs", { key: "client", rawBody: raw, headers: json }),
-        422, "INVALID_PAYLOAD", [{ field: "payload" }],
+        422, "INVALID_PAYLOAD", [{ field }],
       );
     }
   });

@@ -26,6 +26,32 @@ describe("register", () => {
     expect(res.status).toBe(409);
   });
 
+  it("reserves a key's principal id for that key: another key cannot block its default miner", async () => {
+    const owner = await call("POST", "/v1/admin/keys", { key: "admin", body: { role: "miner", name: uniqueName("owner") } });
+    const principalId: string = owner.body.principal_id;
+    const squat = await registerMiner(principalId, {}, "miner2");
+    expect(squat.status).toBe(422);
+    expect(squat.body.error.details).toEqual([{ field: "miner_id", issue: "ids shaped like a principal id are reserved for the key they belong to" }]);
+    const asOwner = (path: string, body: unknown) => call("POST", path, { key: null, body, headers: { "X-Api-Key": owner.body.key } });
+    const registered = await asOwner("/v1/miners/register", {});
+    expect(registered.status).toBe(200);
+    expect(registered.body.miner_id).toBe(principalId);
+    expect((await asOwner("/v1/miners/heartbeat", { inflight: 0 })).status).toBe(200);
+    // Naming its own principal id is the same as leaving miner_id out.
+    expect((await asOwner("/v1/miners/register", { miner_id: principalId })).status).toBe(200);
+  });
+
+  it("refuses every principal-shaped miner id that is not the caller's, and only those", async () => {
+    for (const minerId of ["mnr_0123456789abcdef", "cli_0123456789abcdef", "adm_fedcba9876543210"]) {
+      const res = await registerMiner(minerId);
+      expect(res.status, minerId).toBe(422);
+      expect(res.body.error.details[0].field).toBe("miner_id");
+    }
+    for (const lookalike of ["mnr_0123456789ABCDEF", "mnr_0123456789abcde", "mnr_0123456789abcdef0", "mnr-0123456789abcdef", "usr_0123456789abcdef"]) {
+      expect((await registerMiner(lookalike)).status, lookalike).toBe(200);
+    }
+  });
+
   it("refuses bad registrations with 422 naming the field", async () => {
     for (const [body, field] of [
       [{ concurrency: 0 }, "concurrency"],

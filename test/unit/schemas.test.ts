@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { PRINCIPAL_PREFIX, ROLES, isPrincipalIdShaped } from "../../src/auth/principal";
 import { zodDetails } from "../../src/http/errors";
-import { SubmitJobBody } from "../../src/routes/jobs/jobs.routes";
+import { MAX_INPUT_PROBLEMS, inputProblems } from "../../src/http/json-limits";
+import { IdempotencyKey } from "../../src/http/schemas";
+import { newKeyId } from "../../src/lib/ids";
+import { BatchJobBody, SubmitJobBody } from "../../src/routes/jobs/jobs.routes";
 import { RegisterBody } from "../../src/routes/miners/miners.routes";
 
 type Schema = typeof SubmitJobBody | typeof RegisterBody;
@@ -118,7 +122,7 @@ describe("SubmitJobBody: refusals name the field", () => {
 
   it("refuses an unknown constraint key, because constraints are strict", () => {
     const details = refusalDetails(SubmitJobBody, { payload: {}, constraints: { gpu: "A100", vram: 24 } });
-    expect(details).toEqual([{ field: "constraints", issue: expect.stringContaining("vram") }]);
+    expect(details).toEqual([{ field: "constraints.vram", issue: "unknown field" }]);
   });
 
   it("refuses constraints that are not an object", () => {
@@ -235,5 +239,91 @@ describe("RegisterBody: refusals name the field", () => {
 
   it("refuses capabilities that are not an object", () => {
     expect(refusedFields(RegisterBody, { capabilities: "gpu" })).toEqual(["capabilities"]);
+  });
+});
+
+describe("unknown members", () => {
+  it("refuses an unknown top-level member of a submit or register body, naming it", () => {
+    expect(refusalDetails(SubmitJobBody, { payload: {}, prio: 1 })).toEqual([{ field: "prio", issue: "unknown field" }]);
+    expect(refusalDetails(RegisterBody, { concurrency: 1, concurency: 2, extra: null })).toEqual([
+      { field: "concurency", issue: "unknown field" },
+      { field: "extra", issue: "unknown field" },
+    ]);
+  });
+
+  it("keeps unknown members of capabilities and of each GPU, as reported", () => {
+    const capabilities = { node: "rig-1", gpus: [{ name: "T4", memory_mb: 16_384, uuid: "GPU-1" }] };
+    expect(accepted(RegisterBody, { capabilities }).capabilities).toEqual(capabilities);
+  });
+});
+
+describe("BatchJobBody", () => {
+  it("is a submit body that may carry an idempotency_key", () => {
+    expect(BatchJobBody.parse({ payload: {}, idempotency_key: "k-1" })).toEqual({ payload: {}, idempotency_key: "k-1" });
+    expect(zodDetails(BatchJobBody.safeParse({ payload: {}, ttl: 5 }).error!)).toEqual([{ field: "ttl", issue: "unknown field" }]);
+  });
+});
+
+describe("IdempotencyKey (the header and a batch job's idempotency_key)", () => {
+  it("accepts 1-255 printable ASCII characters", () => {
+    for (const key of ["k", "~!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}", "k".repeat(255)]) expect(IdempotencyKey.safeParse(key).success, key).toBe(true);
+  });
+
+  it("refuses empty, over-long, control, space and non-ASCII keys with one issue", () => {
+    for (const key of ["", "k".repeat(256), "k\u0000", "k\u007f", "two words", "tab\t", "cl\u00e9", "\ud83d\ude00", "k\ud800"]) {
+      const result = IdempotencyKey.safeParse(key);
+      expect(result.success, JSON.stringify(key)).toBe(false);
+      expect(zodDetails(result.error!)).toEqual([{ field: "(body)", issue: "must be 1-255 printable ASCII characters" }]);
+    }
+  });
+});
+
+describe("inputProblems", () => {
+  it("finds nothing in well-formed JSON, whatever its member names", () => {
+    expect(inputProblems({ constructor: { prototype: 1 }, toString: "x", "": [null, "\ud83d\ude00", { a: "\u0000" }] })).toEqual([]);
+    expect(inputProblems("text")).toEqual([]);
+    expect(inputProblems(undefined)).toEqual([]);
+  });
+
+  it("names each lone surrogate in a string by its dotted path", () => {
+    expect(inputProblems({ error_code: "E\ud800", inflight: ["a", "\udc00b"], nested: { deep: ["\ude00\ud83d"] } })).toEqual([
+      { field: "error_code", issue: "is not well-formed Unicode (a lone surrogate)" },
+      { field: "inflight.1", issue: "is not well-formed Unicode (a lone surrogate)" },
+      { field: "nested.deep.0", issue: "is not well-formed Unicode (a lone surrogate)" },
+    ]);
+    expect(inputProblems("\ud800")).toEqual([{ field: "(body)", issue: "is not well-formed Unicode (a lone surrogate)" }]);
+  });
+
+  it("names the object holding a member name with a lone surrogate, without echoing the name", () => {
+    expect(inputProblems({ payload: { "\udfff": 1 } })).toEqual([{ field: "payload", issue: "has a member name that is not well-formed Unicode" }]);
+  });
+
+  it("names a __proto__ member at any depth, as JSON.parse keeps it", () => {
+    const parsed = JSON.parse('{"__proto__":{"x":1},"payload":{"a":[{"__proto__":null}]}}');
+    expect(inputProblems(parsed)).toEqual([
+      { field: "__proto__", issue: "a member named __proto__ is not accepted" },
+      { field: "payload.a.0.__proto__", issue: "a member named __proto__ is not accepted" },
+    ]);
+  });
+
+  it(`stops at ${MAX_INPUT_PROBLEMS} problems`, () => {
+    expect(inputProblems(Array.from({ length: 50 }, () => "\ud800"))).toHaveLength(MAX_INPUT_PROBLEMS);
+  });
+
+  it("walks 100 000 levels of nesting without recursion", () => {
+    const deep = JSON.parse(`${"[".repeat(100_000)}"\\ud800"${"]".repeat(100_000)}`);
+    expect(inputProblems(deep)).toEqual([{ field: Array(100_000).fill("0").join("."), issue: "is not well-formed Unicode (a lone surrogate)" }]);
+  });
+});
+
+describe("isPrincipalIdShaped (miner ids reserved for their key)", () => {
+  it("matches every principal id a key can have", () => {
+    for (const role of ROLES) expect(isPrincipalIdShaped(`${PRINCIPAL_PREFIX[role]}_${newKeyId()}`), role).toBe(true);
+  });
+
+  it("does not match ids that only resemble one", () => {
+    for (const id of ["mnr_0123456789ABCDEF", "mnr_0123456789abcde", "mnr_0123456789abcdef0", "mnr-0123456789abcdef", "usr_0123456789abcdef", "xmnr_0123456789abcdef", "miner-1"]) {
+      expect(isPrincipalIdShaped(id), id).toBe(false);
+    }
   });
 });

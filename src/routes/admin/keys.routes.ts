@@ -28,7 +28,7 @@ export const KeyView = z
 
 export const createKey = createRoute({
   method: "post", path: "/admin/keys", operationId: "adminCreateKey", tags, security,
-  request: jsonBody(z.object({ role: z.enum(ROLES), name: z.string().min(1).max(128), hmac: z.boolean().optional() }).openapi("CreateKey")),
+  request: jsonBody(z.object({ role: z.enum(ROLES), name: z.string().min(1).max(128), hmac: z.boolean().optional() }).strict().openapi("CreateKey")),
   responses: {
     201: jsonResponse(
       z.object({

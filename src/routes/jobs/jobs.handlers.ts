@@ -10,7 +10,7 @@ import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
 import { isFinal, type JobState } from "../../queue/types";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
-import { SubmitJobBody } from "./jobs.routes";
+import { BatchJobBody } from "./jobs.routes";
 import { submitJob as submit, type SubmitContext } from "./submit";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
@@ -27,7 +27,8 @@ async function ownJob(c: Context<AppEnv>, jobId: string) {
 }
 
 export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
-  const { job, replayed } = await submit(submitContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const idempotencyKey = c.req.valid("header")["idempotency-key"];
+  const { job, replayed } = await submit(submitContext(c), c.req.valid("json"), c.get("receivedJson"), idempotencyKey);
   if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
   return c.json(job, 201);
 };
@@ -35,19 +36,18 @@ export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
 export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) => {
   const ctx = submitContext(c);
   const items = [];
-  for (const [index, raw] of c.req.valid("json").jobs.entries()) {
-    const { idempotency_key: key, ...rest } = raw;
-    const parsed = SubmitJobBody.safeParse(rest);
+  // The envelope passed its schema, so what was received is {jobs: [object, ...]}.
+  const received = (c.get("receivedJson") as { jobs: Record<string, unknown>[] }).jobs;
+  for (const [index, receivedJob] of received.entries()) {
+    const parsed = BatchJobBody.safeParse(receivedJob);
     if (!parsed.success) {
       items.push({ status: 422, error: { code: "INVALID_PAYLOAD", message: `invalid job at index ${index}`, details: zodDetails(parsed.error) } });
       continue;
     }
-    if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
-      items.push({ status: 422, error: { code: "INVALID_PAYLOAD", message: `invalid job at index ${index}`, details: [{ field: "idempotency_key", issue: "must be a string of 1-255 characters" }] } });
-      continue;
-    }
+    const { idempotency_key: key, ...body } = parsed.data;
+    const { idempotency_key: _, ...receivedBody } = receivedJob;
     try {
-      const { job, replayed } = await submit(ctx, parsed.data, key);
+      const { job, replayed } = await submit(ctx, body, receivedBody, key);
       items.push({ status: replayed ? 200 : 201, job });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
 import { MAX_JSON_DEPTH } from "../../http/json-limits";
-import { Constraints, Cursor, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
+import { Constraints, Cursor, IdempotencyKey, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
 
 export const SubmitJobBody = z
   .object({
@@ -11,11 +11,13 @@ export const SubmitJobBody = z
     priority: optional(z.number().int().min(-100).max(100)),
     max_attempts: optional(z.number().int().min(1).max(10)),
   })
+  .strict()
   .openapi("SubmitJob");
 
-const IdempotencyHeader = z.object({
-  "idempotency-key": z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "must be 1-255 printable ASCII characters").optional(),
-});
+/** A job of a batch: a submit body that may carry its own idempotency key. */
+export const BatchJobBody = SubmitJobBody.extend({ idempotency_key: IdempotencyKey.optional() });
+
+const IdempotencyHeader = z.object({ "idempotency-key": IdempotencyKey.optional() });
 const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
 const tags = ["Jobs"];
 const security = keyAuth;
@@ -37,7 +39,7 @@ const BatchItemResult = z.object({
 export const submitJobBatch = createRoute({
   method: "post", path: "/jobs/batch", operationId: "submitJobBatch", tags, security,
   // Each job is one level above its payload, so a payload at the depth limit still fits.
-  request: jsonBody(z.object({ jobs: z.array(BatchJob).min(1).max(100) }).openapi("SubmitJobBatch")),
+  request: jsonBody(z.object({ jobs: z.array(BatchJob).min(1).max(100) }).strict().openapi("SubmitJobBatch")),
   responses: { 200: jsonResponse(z.object({ items: z.array(BatchItemResult) }), "One answer per job, in order"), ...openApiErrorResponses },
 });
 

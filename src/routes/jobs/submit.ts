@@ -1,6 +1,7 @@
 // Submitting one job: pick its region, claim the idempotency key, enqueue in the region DO.
 // Shared by the single and the batch endpoint so both keep exactly the same rules.
 import type { z } from "@hono/zod-openapi";
+import canonicalize from "canonicalize";
 import type { Principal } from "../../auth/principal";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
@@ -10,7 +11,7 @@ import { ApiError } from "../../http/errors";
 import { newJobId } from "../../lib/ids";
 import { regionStub, unwrap } from "../../queue/client";
 import { isKnownRegion, nearestRegion } from "../../queue/regions";
-import { canonicalJson, contentHash } from "../../receipts/canonical-json";
+import { contentHash } from "../../receipts/canonical-json";
 import { sha256Hex } from "../../lib/hash";
 import { jobView, liveJobView, type JobViewBody } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -28,7 +29,24 @@ export interface Submitted {
   replayed: boolean;
 }
 
-export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJobBody>, idempotencyKey?: string): Promise<Submitted> {
+/**
+ * What an Idempotency-Key is bound to: the RFC 8785 form of the body as received. Unlike the
+ * canonical JSON of receipts it keeps null members, so {"a": null} and {} are different bodies.
+ */
+async function fingerprint(received: unknown): Promise<string> {
+  return sha256Hex(canonicalize(received) ?? "");
+}
+
+/**
+ * `received` is the body exactly as the client sent it (zod's `body` is a copy that reads null as
+ * absent): the idempotency fingerprint covers every member of it, nulls included.
+ */
+export async function submitJob(
+  ctx: SubmitContext,
+  body: z.infer<typeof SubmitJobBody>,
+  received: unknown,
+  idempotencyKey?: string,
+): Promise<Submitted> {
   const constraints = Object.fromEntries(Object.entries(body.constraints ?? {}).filter(([, v]) => v !== undefined));
   const region = body.constraints?.region ?? nearestRegion(ctx.config.regions, ctx.cf);
   if (!isKnownRegion(ctx.config.regions, region)) {
@@ -48,7 +66,7 @@ export async function submitJob(ctx: SubmitContext, body: z.infer<typeof SubmitJ
   let jobId = newJobId();
   let replayed = false;
   if (idempotencyKey !== undefined) {
-    const requestHash = await sha256Hex(canonicalJson(submission));
+    const requestHash = await fingerprint(received);
     const { record, claimed } = await claimIdempotencyKey(ctx.db, {
       principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
     });

@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { createDb } from "../../db/client";
+import { isPrincipalIdShaped } from "../../auth/principal";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import type { Outcome } from "../../lib/outcome";
@@ -32,6 +32,12 @@ export const register: Handler<typeof routes.register> = async (c) => {
   const config = c.get("config");
   const principal = c.get("principal");
   const minerId = body.miner_id ?? principal.id;
+  // A key's principal id is its default miner id, so no other key may take an id of that shape.
+  if (minerId !== principal.id && isPrincipalIdShaped(minerId)) {
+    throw new ApiError("INVALID_PAYLOAD", "miner_id is reserved", [
+      { field: "miner_id", issue: "ids shaped like a principal id are reserved for the key they belong to" },
+    ]);
+  }
   const placement = await findPlacement(c.env.DB, minerId);
   if (placement && placement.ownerId !== principal.id) {
     throw new ApiError("CONFLICT_STATE", "miner_id is registered by another key", [{ field: "miner_id", issue: "taken" }]);

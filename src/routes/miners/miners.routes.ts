@@ -9,7 +9,9 @@ const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in
 
 const Capabilities = z
   .object({
-    gpus: optional(z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7) })).max(64)),
+    gpus: optional(
+      z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7) }).catchall(z.unknown())).max(64),
+    ),
     cuda: optional(z.string().regex(/^\d+(\.\d+){0,3}$/, "must look like 12 or 12.3")),
     models: optional(z.array(z.string().min(1).max(256)).max(1024)),
     price: optional(z.number().nonnegative().max(1e12)),
@@ -25,6 +27,7 @@ export const RegisterBody = z
     region: optional(z.string().min(1).max(32)),
     miner_id: optional(MinerId),
   })
+  .strict()
   .openapi("RegisterMiner");
 
 const Metrics = z
@@ -34,8 +37,7 @@ const Metrics = z
     price: optional(z.number().nonnegative().max(1e15)),
     duration_ms: optional(z.number().int().nonnegative().max(1e13)),
   })
-  // unit_type goes into the signed receipt, which is RFC 8785 JSON.
-  .superRefine(checkJson)
+  // Other members are accepted and ignored: AITBC's miner reports e.g. {"workspace": "/path"}.
   .openapi("Metrics");
 
 export const register = createRoute({
@@ -62,7 +64,7 @@ export const heartbeat = createRoute({
         inflight: optional(z.union([z.number().int().nonnegative().max(1e6), z.array(z.string().max(64)).max(1024)])),
         status: optional(z.string().max(64)),
         metadata: optional(JsonObject),
-      }).openapi("Heartbeat"),
+      }).strict().openapi("Heartbeat"),
       false,
     ),
   },
@@ -80,7 +82,7 @@ export const poll = createRoute({
       z.object({
         max_wait_seconds: optional(z.number().int().min(0).max(30)),
         max_jobs: optional(z.number().int().min(1).max(64)),
-      }).openapi("Poll"),
+      }).strict().openapi("Poll"),
       false,
     ),
   },
@@ -96,7 +98,7 @@ export const result = createRoute({
   request: {
     params: JobParams,
     headers: MinerHeader,
-    ...jsonBody(z.object({ result: JsonObject, metrics: optional(Metrics), lease_id: optional(LeaseId) }).openapi("Result")),
+    ...jsonBody(z.object({ result: JsonObject, metrics: optional(Metrics), lease_id: optional(LeaseId) }).strict().openapi("Result")),
   },
   responses: {
     200: jsonResponse(z.object({ status: z.literal("ok"), receipt: Receipt.nullable() }), "Completed; the receipt"),
@@ -116,7 +118,7 @@ export const fail = createRoute({
         retryable: optional(z.boolean()),
         metrics: optional(Metrics),
         lease_id: optional(LeaseId),
-      }).openapi("Failure"),
+      }).strict().openapi("Failure"),
     ),
   },
   responses: {
