@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { InvalidCursorError } from "../lib/cursor";
+import type { FieldProblem } from "../lib/json-limits";
 
 export const STATUS_BY_CODE = {
   UNAUTHORIZED_KEY: 401,
@@ -33,7 +34,6 @@ export type ErrorCode = keyof typeof STATUS_BY_CODE;
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const PAYLOAD_TOO_LARGE_MESSAGE = `request body is over ${MAX_BODY_BYTES} bytes (1 MiB)`;
-export type ErrorDetail = { field: string; issue: string };
 
 // API.md names a single INVALID_PAYLOAD code for both 400 (malformed JSON) and 422 (schema);
 // MALFORMED_JSON is internal only and goes on the wire as INVALID_PAYLOAD with status 400.
@@ -43,7 +43,7 @@ export class ApiError extends HTTPException {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: ErrorDetail[],
+    readonly details?: FieldProblem[],
     readonly headers?: Record<string, string>,
   ) {
     super(STATUS_BY_CODE[code], { message });
@@ -60,7 +60,7 @@ export function errorResponse(
   c: Context,
   code: ErrorCode,
   message: string,
-  details?: ErrorDetail[],
+  details?: FieldProblem[],
   headers?: Record<string, string>,
 ): Response {
   const requestId: string = c.get("requestId") ?? "";
@@ -71,7 +71,7 @@ export function errorResponse(
 }
 
 /** One detail per issue; a member a strict object does not know is named as the field itself. */
-export function zodDetails(error: ZodError, prefix = ""): ErrorDetail[] {
+export function zodDetails(error: ZodError, prefix = ""): FieldProblem[] {
   const fieldAt = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join(".") || "(body)";
   return error.issues.flatMap((issue) =>
     issue.code === "unrecognized_keys"

@@ -1,9 +1,9 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
 import type { Config } from "../config";
 import { errorResponse, zodDetails } from "./errors";
-import { inputProblems } from "./json-limits";
+import { inputProblems } from "../lib/json-limits";
 
 export type AppEnv = {
   Bindings: Env;
@@ -43,3 +43,13 @@ export function createRouter() {
     },
   });
 }
+
+/**
+ * For a route whose body is a document to judge, never stored or echoed (POST /v1/receipts/verify):
+ * only the route's schema applies, so a lone surrogate or a __proto__ member gets a verdict about
+ * the document instead of a refusal of the request.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a hook for any route, typed as OpenAPIHono types its defaultHook
+export const schemaOnlyHook: Hook<any, AppEnv, any, any> = (result, c) => {
+  if (!result.success) return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, zodDetails(result.error));
+};

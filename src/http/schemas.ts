@@ -2,7 +2,7 @@
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
 import { JOB_STATES, MINER_STATUSES } from "../queue/types";
-import { MAX_JSON_DEPTH, jsonProblem } from "./json-limits";
+import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
 
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
 export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");

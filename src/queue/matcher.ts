@@ -28,7 +28,7 @@ export function fits(constraints: Constraints, miner: MatchableMiner): boolean {
   if (constraints.gpu !== undefined && !gpus.some((g) => g.name === constraints.gpu)) return false;
   if (constraints.min_vram_gb !== undefined) {
     const needMb = constraints.min_vram_gb * 1024;
-    if (!gpus.some((g) => g.memory_mb >= needMb)) return false;
+    if (!gpus.some((g) => g.memory_mb !== null && g.memory_mb >= needMb)) return false;
   }
   if (constraints.cuda !== undefined && !cudaCompatible(constraints.cuda, caps.cuda)) return false;
   if (constraints.models !== undefined) {

@@ -18,7 +18,8 @@ export interface Constraints {
 }
 
 export interface Capabilities {
-  gpus?: { name: string; memory_mb: number }[];
+  /** memory_mb is null when the miner could not read it (AITBC's GPU probe); such a GPU fits no min_vram_gb. */
+  gpus?: { name: string; memory_mb: number | null }[];
   cuda?: string;
   models?: string[];
   price?: number;

@@ -2,7 +2,7 @@
 // either a receipt (any object with a `signature` member) or exactly the {result, receipt} pair
 // that GET /v1/jobs/{job_id}/result returns. Nothing nested is ever verified in place of the
 // document, and no member is silently ignored. The first rule broken is the one problem reported.
-import { MAX_JSON_DEPTH, jsonProblem } from "../http/json-limits";
+import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
 import type { ReceiptSignature } from "./build";
 
 export type PresentedSignature = Omit<ReceiptSignature, "alg"> & { alg: string };

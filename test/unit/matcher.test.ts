@@ -60,6 +60,11 @@ describe("fits: each constraint on its own", () => {
     it("does not fit when a GPU is one MB short", () => {
       expect(fits({ min_vram_gb: 16 }, miner({ gpus: [{ name: "T4", memory_mb: 16_383 }] }))).toBe(false);
     });
+    it("counts a GPU whose memory is unknown (null) as fitting no minimum, but still by name", () => {
+      const unknownMemory = miner({ gpus: [{ name: "T4", memory_mb: null }] });
+      expect(fits({ min_vram_gb: 1 }, unknownMemory)).toBe(false);
+      expect(fits({ gpu: "T4" }, unknownMemory)).toBe(true);
+    });
     it("does not read gigabytes as 1000 MB", () => {
       expect(fits({ min_vram_gb: 16 }, miner({ gpus: [{ name: "T4", memory_mb: 16_000 }] }))).toBe(false);
     });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { PRINCIPAL_PREFIX, ROLES, isPrincipalIdShaped } from "../../src/auth/principal";
 import { zodDetails } from "../../src/http/errors";
-import { MAX_INPUT_PROBLEMS, inputProblems } from "../../src/http/json-limits";
+import { MAX_INPUT_PROBLEMS, inputProblems } from "../../src/lib/json-limits";
 import { IdempotencyKey } from "../../src/http/schemas";
 import { newKeyId } from "../../src/lib/ids";
 import { BatchJobBody, SubmitJobBody } from "../../src/routes/jobs/jobs.routes";
-import { RegisterBody } from "../../src/routes/miners/miners.routes";
+import { PollBody, RegisterBody } from "../../src/routes/miners/miners.routes";
 
 type Schema = typeof SubmitJobBody | typeof RegisterBody;
 
@@ -239,6 +239,15 @@ describe("RegisterBody: refusals name the field", () => {
 
   it("refuses capabilities that are not an object", () => {
     expect(refusedFields(RegisterBody, { capabilities: "gpu" })).toEqual(["capabilities"]);
+  });
+});
+
+describe("PollBody", () => {
+  it("takes any non-negative wait, fractional too, and caps it at 30 s", () => {
+    expect(PollBody.parse({ max_wait_seconds: 7.3 })).toEqual({ max_wait_seconds: 7.3 });
+    expect(PollBody.parse({ max_wait_seconds: 45.62 })).toEqual({ max_wait_seconds: 30 });
+    expect(PollBody.parse({ max_wait_seconds: null })).toEqual({});
+    expect(PollBody.safeParse({ max_wait_seconds: -1 }).success).toBe(false);
   });
 });
 

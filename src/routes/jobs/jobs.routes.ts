@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { MAX_JSON_DEPTH } from "../../http/json-limits";
+import { MAX_JSON_DEPTH } from "../../lib/json-limits";
 import { Constraints, Cursor, IdempotencyKey, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
 
 export const SubmitJobBody = z

@@ -10,7 +10,7 @@ const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in
 const Capabilities = z
   .object({
     gpus: optional(
-      z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7) }).catchall(z.unknown())).max(64),
+      z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7).nullable() }).catchall(z.unknown())).max(64),
     ),
     cuda: optional(z.string().regex(/^\d+(\.\d+){0,3}$/, "must look like 12 or 12.3")),
     models: optional(z.array(z.string().min(1).max(256)).max(1024)),
@@ -74,17 +74,29 @@ export const heartbeat = createRoute({
   },
 });
 
+export const MAX_POLL_WAIT_SECONDS = 30;
+
+export const PollBody = z
+  .object({
+    // Any wait is taken, capped: AITBC's miner backs off with random fractional waits beyond 30 s.
+    max_wait_seconds: optional(
+      z
+        .number()
+        .nonnegative()
+        .max(1e6)
+        .transform((seconds) => Math.min(seconds, MAX_POLL_WAIT_SECONDS))
+        .openapi({ description: `Seconds to wait for work; more than ${MAX_POLL_WAIT_SECONDS} waits ${MAX_POLL_WAIT_SECONDS}` }),
+    ),
+    max_jobs: optional(z.number().int().min(1).max(64)),
+  })
+  .strict()
+  .openapi("Poll");
+
 export const poll = createRoute({
   method: "post", path: "/miners/poll", operationId: "pollMiner", tags, security,
   request: {
     headers: MinerHeader,
-    ...jsonBody(
-      z.object({
-        max_wait_seconds: optional(z.number().int().min(0).max(30)),
-        max_jobs: optional(z.number().int().min(1).max(64)),
-      }).strict().openapi("Poll"),
-      false,
-    ),
+    ...jsonBody(PollBody, false),
   },
   responses: {
     200: jsonResponse(z.union([AssignedJob, z.object({ items: z.array(AssignedJob) })]), "Work leased to this miner"),

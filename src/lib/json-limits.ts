@@ -1,7 +1,7 @@
 // Checks on JSON as received, before anything is stored, hashed or echoed.
 //
 // inputProblems runs over every validated request part (the parsed body, query, path params,
-// headers) from the one validation hook in router.ts, so no route can forget it. It refuses:
+// headers) from the one validation hook of the HTTP router, so no route can forget it. It refuses:
 // - strings and member names that are not well-formed Unicode: a lone surrogate from a \ud800
 //   escape has no UTF-8 encoding, so it cannot be stored, echoed or hashed (RFC 8785) faithfully;
 // - members named __proto__: JSON.parse keeps one as plain data, but any copy made by assignment
@@ -10,9 +10,14 @@
 //
 // jsonProblem bounds free-form JSON (payload, result, metadata, capabilities, receipts to verify),
 // which is hashed with RFC 8785 and walked by code downstream, without recursion: at most
-// MAX_JSON_DEPTH levels of nesting and only finite numbers (JSON.parse turns 1e400 into Infinity,
-// which JSON cannot carry back).
-import type { ErrorDetail } from "./errors";
+// MAX_JSON_DEPTH levels of nesting, only finite numbers (JSON.parse turns 1e400 into Infinity,
+// which JSON cannot carry back) and well-formed Unicode.
+
+/** What is wrong with one part of an input, named by its dotted path. */
+export interface FieldProblem {
+  field: string;
+  issue: string;
+}
 
 export const MAX_JSON_DEPTH = 32;
 /** A body full of bad strings gets this many details, not one per string. */
@@ -27,9 +32,13 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string |
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [item, depth] = next;
     if (typeof item === "number" && !Number.isFinite(item)) return "holds a number too large for JSON";
+    if (typeof item === "string" && LONE_SURROGATE.test(item)) return "holds a string that is not well-formed Unicode";
     if (typeof item !== "object" || item === null) continue;
     if (depth + 1 > maxDepth) return `nests deeper than ${maxDepth} levels`;
-    for (const member of Object.values(item)) pending.push([member, depth + 1]);
+    for (const [key, member] of Object.entries(item)) {
+      if (LONE_SURROGATE.test(key)) return "holds a member name that is not well-formed Unicode";
+      pending.push([member, depth + 1]);
+    }
   }
   return undefined;
 }
@@ -50,8 +59,8 @@ const pathOf = (visit: Visit): string => {
  * Every string, member name and __proto__ member that makes `value` unfit to store, named by
  * dotted path, in document order (a member name before what it holds).
  */
-export function inputProblems(value: unknown): ErrorDetail[] {
-  const problems: ErrorDetail[] = [];
+export function inputProblems(value: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   const pending: Visit[] = [{ value, key: undefined, parent: undefined }];
   for (let visit = pending.pop(); visit !== undefined && problems.length < MAX_INPUT_PROBLEMS; visit = pending.pop()) {
     const item = visit.value;
