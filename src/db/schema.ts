@@ -2,6 +2,7 @@
 // Durable Objects through their outbox; `version` on jobs and miners guards every upsert so a
 // retried or reordered flush can never move a row backwards.
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Receipt } from "../model/receipt";
 
 export const jobs = sqliteTable(
   "jobs",
@@ -102,7 +103,7 @@ export const receipts = sqliteTable(
     seq: integer("seq").notNull(),
     keyId: text("key_id").notNull(),
     issuedAt: integer("issued_at").notNull(),
-    body: text("body", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    body: text("body", { mode: "json" }).$type<Receipt>().notNull(),
   },
   (t) => [uniqueIndex("receipts_job_seq_idx").on(t.jobId, t.seq)],
 );

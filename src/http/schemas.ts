@@ -1,7 +1,8 @@
 // Wire schemas shared across routes. Optional fields also accept null, because AITBC's Python
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
-import { JOB_STATES, MINER_STATUSES } from "../queue/types";
+import { JOB_STATES } from "../model/job";
+import { MINER_STATUSES } from "../model/miner";
 import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
 
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });

@@ -1,6 +1,8 @@
 // DO domain objects → the D1 rows the outbox writes. One mapping per table, used nowhere else.
-import type { JobEventRow, JobRow, MinerRow } from "../db/schema";
-import type { Job, JobEvent, Miner } from "./types";
+import type { JobEventRow, JobRow, MinerRow, ReceiptRow } from "../db/schema";
+import type { Job, JobEvent } from "../model/job";
+import type { Miner } from "../model/miner";
+import type { Receipt } from "../model/receipt";
 
 export function jobRow(job: Job): Omit<JobRow, "payload"> {
   return {
@@ -44,4 +46,9 @@ export function minerRow(miner: Miner): MinerRow {
     updatedAt: miner.updatedAt,
     version: miner.version,
   };
+}
+
+/** A job's first receipt; admins' re-issues append later ones (seq 2, 3, …). */
+export function receiptRow(receipt: Receipt, issuedAt: number): ReceiptRow {
+  return { receiptId: receipt.receipt_id, jobId: receipt.job_id, seq: 1, keyId: receipt.signature.key_id, issuedAt, body: receipt };
 }

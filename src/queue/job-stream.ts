@@ -2,8 +2,8 @@
 // state it is in and every change after, `result.ready` once it completes; the stream (or socket)
 // ends when the job reaches a final state.
 import { toIso } from "../lib/time";
-import type { JobEvent, JobState } from "./types";
-import { isFinal } from "./types";
+import type { JobEvent, JobState } from "../model/job";
+import { isFinal } from "../model/job";
 
 export interface StreamEvent {
   type: "state.changed" | "result.ready";

@@ -1,6 +1,7 @@
 // Pure matching rules from API.md: a job fits a miner when every constraint it sets holds;
 // among fitting jobs the highest priority wins, then the oldest.
-import type { Capabilities, Constraints } from "./types";
+import type { Constraints } from "../model/job";
+import type { Capabilities } from "../model/miner";
 
 export interface MatchableMiner {
   region: string;

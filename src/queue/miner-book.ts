@@ -2,10 +2,10 @@
 // Any call from a miner is a sign of life: it brings the miner back ONLINE and renews the leases of
 // every job it runs, so a lease expires only after HEARTBEAT_TIMEOUT_SECONDS of silence.
 import { newSessionToken } from "../lib/ids";
-import { refuse, success, type Outcome } from "../lib/outcome";
+import { conflict, refuse, success, type Outcome } from "./outcome";
 import { minerRow } from "./d1-rows";
 import type { Store } from "./store";
-import type { Capabilities, Miner } from "./types";
+import type { Capabilities, Miner } from "../model/miner";
 
 export interface Registration {
   minerId: string;
@@ -28,7 +28,7 @@ export class MinerBook {
   register(input: Registration, now: number): Outcome<{ miner: Miner; sessionToken: string }> {
     const existing = this.store.getMiner(input.minerId);
     if (existing && existing.ownerId !== input.ownerId) {
-      return refuse("CONFLICT_STATE", "miner_id is registered by another key", [{ field: "miner_id", issue: "taken" }]);
+      return conflict("miner_id is registered by another key", { on: "miner_id" });
     }
     const miner: Miner = {
       ...input,

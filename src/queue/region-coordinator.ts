@@ -3,18 +3,22 @@
 // D1, re-arms the one alarm, and hands freed or new work to parked long-polls.
 import { DurableObject } from "cloudflare:workers";
 import { getConfig, type Config } from "../config";
-import { refuse, success, type Outcome } from "../lib/outcome";
+import { writeToD1, type OutboxWrite } from "../db/writes";
+import { isFinal, type AssignedJob, type Job, type JobError, type Metrics } from "../model/job";
+import type { Miner } from "../model/miner";
+import type { Receipt } from "../model/receipt";
 import { contentHash } from "../receipts/canonical-json";
 import { ReceiptIssuer } from "../receipts/issuer";
-import { PendingSettlementRecorder } from "../settlement";
+import { PendingSettlementRecorder, type SettlementRecorder } from "../settlement";
+import { receiptRow } from "./d1-rows";
 import { runDoMigrations } from "./do-migrations";
-import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
-import { writeToD1 } from "./outbox";
+import { framesFor, JobWatchers, closeReplyCode, sendFrames } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
-import { RegionQueue, type NewJob } from "./region-queue";
+import { refuse, success, type Outcome } from "./outcome";
+import { receiptFactsOf, RegionQueue, type MinerCall } from "./region-queue";
+import type { NewJob } from "./state-machine";
 import { Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
-import { isFinal, type AssignedJob, type Job, type JobError, type Metrics, type Miner } from "./types";
 
 interface ParkedPoll {
   ownerId: string;
@@ -22,12 +26,8 @@ interface ParkedPoll {
   settle: (outcome: Outcome<AssignedJob[]>) => void;
 }
 
-export interface MinerCall {
-  minerId: string;
-  ownerId: string;
-}
-
 const OUTBOX_BATCH = 50;
+const TICK_LIMIT = 500;
 
 export class RegionCoordinator extends DurableObject<Env> {
   /** Time seam: tests pin the clock through runInDurableObject; storage and crypto stay real. */
@@ -39,6 +39,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   private readonly miners: MinerBook;
   private readonly queue: RegionQueue;
   private readonly receipts: ReceiptIssuer;
+  private readonly settlement: SettlementRecorder = new PendingSettlementRecorder();
   private readonly parked = new Map<string, ParkedPoll>();
   private readonly watchers = new JobWatchers();
   private flushChain: Promise<void> = Promise.resolve();
@@ -56,8 +57,9 @@ export class RegionCoordinator extends DurableObject<Env> {
       retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
       retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
       finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
+      tickLimit: TICK_LIMIT,
     }, this.miners);
-    this.receipts = new ReceiptIssuer(this.config, new PendingSettlementRecorder());
+    this.receipts = new ReceiptIssuer(this.config);
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
 
@@ -96,7 +98,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   fail(call: MinerCall, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean) {
-    return this.mutate(() => this.queue.fail(call.minerId, call.ownerId, jobId, leaseId, error, retryable, this.now()));
+    return this.mutate(() => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
   }
 
   /** A server-sent event stream of the job's state, starting with the state it is in now. */
@@ -132,7 +134,7 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
-    const leased = await this.mutate(() => this.queue.lease(call.minerId, call.ownerId, maxJobs, this.now()));
+    const leased = await this.mutate(() => this.queue.lease(call, maxJobs, this.now()));
     if (!leased.ok || leased.value.length > 0 || maxWaitSeconds === 0) return leased;
     return this.park(call, maxJobs, maxWaitSeconds * 1000);
   }
@@ -145,18 +147,21 @@ export class RegionCoordinator extends DurableObject<Env> {
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
     const resultHash = await contentHash(result);
     // A mutation too: the check is a sign of life that may bring the miner back ONLINE.
-    const check = await this.mutate(() =>
-      this.queue.checkCompletion(call.minerId, call.ownerId, jobId, leaseId, resultHash, this.now()),
-    );
+    const check = await this.mutate(() => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
     const leased = check.value.job;
     const completedAt = this.now();
-    const issued = await this.receipts.issue(leased, call.minerId, metrics, resultHash, completedAt);
-    const receipt = (issued?.receipt as unknown as Record<string, unknown> | undefined) ?? null;
+    const receipt = await this.receipts.issue(receiptFactsOf(leased, call.minerId, metrics, resultHash, completedAt));
+    const writes = receipt ? this.receiptWrites(receipt, completedAt) : [];
     return this.mutate(() =>
-      this.queue.complete(call.minerId, call.ownerId, jobId, leased.leaseId ?? leaseId, result, resultHash, metrics, receipt, issued?.writes ?? [], completedAt),
+      this.queue.complete(call, { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes }, completedAt),
     );
+  }
+
+  /** A receipt reaches D1 with its settlement, in the same flush. */
+  private receiptWrites(receipt: Receipt, issuedAt: number): OutboxWrite[] {
+    return [{ kind: "receipt", row: receiptRow(receipt, issuedAt) }, ...this.settlement.recordIssued(receipt, issuedAt)];
   }
 
   override async alarm(): Promise<void> {
@@ -202,7 +207,7 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   private serveParkedPolls(): void {
     for (const [minerId, poll] of this.parked) {
-      const leased = this.ctx.storage.transactionSync(() => this.queue.lease(minerId, poll.ownerId, poll.maxJobs, this.now()));
+      const leased = this.ctx.storage.transactionSync(() => this.queue.lease({ minerId, ownerId: poll.ownerId }, poll.maxJobs, this.now()));
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
   }

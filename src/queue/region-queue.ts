@@ -1,17 +1,19 @@
 // The region's live queue: read rows → decide with the pure state machine and matcher → write
 // rows and their outbox entries. Every method is synchronous and runs inside one
 // transactionSync of the DO, so a decision and everything it implies commit together.
+import type { OutboxWrite } from "../db/writes";
 import { newLeaseId } from "../lib/ids";
-import { refuse, success, type Outcome } from "../lib/outcome";
 import { toIso } from "../lib/time";
-import { leaseTerms } from "../receipts/billing";
+import type { AssignedJob, Job, JobError, JobEvent, Metrics } from "../model/job";
+import type { Receipt } from "../model/receipt";
+import { billingFacts, leaseTerms } from "../receipts/billing";
+import type { ReceiptFacts } from "../receipts/issuer";
 import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
-import type { OutboxWrite } from "./outbox";
 import { minerNotFound, type MinerBook } from "./miner-book";
-import { checkLease, retryBackoffMs, transition, type JobCommand } from "./state-machine";
+import { conflict, refuse, success, type Outcome } from "./outcome";
+import { checkLease, newQueuedJob, retryBackoffMs, transition, type JobCommand, type NewJob } from "./state-machine";
 import type { Store } from "./store";
-import type { AssignedJob, Job, JobError, JobEvent, Metrics } from "./types";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
@@ -20,23 +22,38 @@ export interface QueueSettings {
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   finishedRetentionMs: number;
+  /** At most this many jobs expire, and this many leases lapse, per tick; the next tick takes the rest. */
+  tickLimit: number;
 }
 
-export interface NewJob {
+/** Who is calling: a miner, through the key that registered it. */
+export interface MinerCall {
+  minerId: string;
+  ownerId: string;
+}
+
+/** A miner's report on a job it holds; `leaseId` is absent from old miners (AITBC's). */
+interface JobReport {
   jobId: string;
-  clientId: string;
-  region: string;
-  priority: number;
-  constraints: Job["constraints"];
-  payload: Record<string, unknown>;
-  payloadHash: string;
-  ttlSeconds: number;
-  maxAttempts: number;
+  leaseId: string | undefined;
 }
 
-export type CompletionCheck = { replay: true; receipt: Record<string, unknown> | null } | { replay: false; job: Job };
+export interface Completion extends JobReport {
+  result: Record<string, unknown>;
+  resultHash: string;
+  /** The miner's own metrics, kept as reported; never billed as such. */
+  reported: Metrics;
+  receipt: Receipt | null;
+  /** D1 writes that come with the receipt (its row, its settlement). */
+  writes: OutboxWrite[];
+}
 
-const MAX_EVENTS_PER_TICK = 500;
+export interface Failure extends JobReport {
+  error: JobError;
+  retryable: boolean;
+}
+
+export type CompletionCheck = { replay: true; receipt: Receipt | null } | { replay: false; job: Job };
 
 export class RegionQueue {
   /** Transitions made since the last drain, for live subscribers; the DO drains after each commit. */
@@ -51,28 +68,7 @@ export class RegionQueue {
   enqueue(input: NewJob, now: number): Outcome<{ job: Job; created: boolean }> {
     const existing = this.store.getJob(input.jobId);
     if (existing) return success({ job: existing, created: false });
-    const job: Job = {
-      ...input,
-      state: "QUEUED",
-      attempts: 0,
-      minerId: null,
-      leaseId: null,
-      leaseStartedAt: null,
-      leaseExpiresAt: null,
-      leaseTerms: null,
-      availableAt: now,
-      requestedAt: now,
-      startedAt: null,
-      completedAt: null,
-      expiresAt: now + input.ttlSeconds * 1000,
-      updatedAt: now,
-      result: null,
-      resultHash: null,
-      receipt: null,
-      error: null,
-      version: 1,
-      eventSeq: 1,
-    };
+    const job = newQueuedJob(input, now);
     this.store.putJob(job);
     this.store.appendOutbox([
       { kind: "job", row: jobRow(job), payload: job.payload },
@@ -106,61 +102,55 @@ export class RegionQueue {
   }
 
   /** Leases up to maxJobs fitting jobs to the miner, never beyond its concurrency. */
-  lease(minerId: string, ownerId: string, maxJobs: number, now: number): Outcome<AssignedJob[]> {
-    const miner = this.miners.owned(minerId, ownerId);
+  lease(call: MinerCall, maxJobs: number, now: number): Outcome<AssignedJob[]> {
+    const miner = this.miners.owned(call.minerId, call.ownerId);
     if (!miner) return minerNotFound();
     const live = this.miners.touch(miner, now);
     if (live.status !== "ONLINE") return success([]);
-    const room = Math.min(maxJobs, live.concurrency - this.store.countRunning(minerId));
+    const room = Math.min(maxJobs, live.concurrency - this.store.countRunning(call.minerId));
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
     const assigned: AssignedJob[] = [];
     const terms = leaseTerms(live.capabilities);
     for (let i = 0; i < room; i++) {
       const next = pickBest(classes.map((c) => this.store.headOfClass(c.classKey, now)).filter((j): j is Job => j !== null));
       if (!next) break;
-      const leased = this.apply(next, { type: "lease", minerId, leaseId: newLeaseId(), leaseExpiresAt: now + this.settings.heartbeatTimeoutMs, terms }, now);
+      const leaseExpiresAt = now + this.settings.heartbeatTimeoutMs;
+      const leased = this.apply(next, { type: "lease", minerId: call.minerId, leaseId: newLeaseId(), leaseExpiresAt, terms }, now);
       assigned.push(assignedView(leased));
     }
     return success(assigned);
   }
 
-  checkCompletion(minerId: string, ownerId: string, jobId: string, leaseId: string | undefined, resultHash: string, now: number): Outcome<CompletionCheck> {
-    const miner = this.miners.owned(minerId, ownerId);
-    if (!miner) return minerNotFound();
-    const job = this.store.getJob(jobId);
-    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    this.miners.touch(miner, now);
-    if (job.state === "COMPLETED" && job.minerId === minerId && (leaseId === undefined || leaseId === job.leaseId)) {
-      if (job.resultHash === resultHash) return success({ replay: true, receipt: job.receipt });
-      return refuse("CONFLICT_STATE", "job already completed with a different result");
+  checkCompletion(call: MinerCall, report: JobReport & { resultHash: string }, now: number): Outcome<CompletionCheck> {
+    const named = this.reportedJob(call, report.jobId, now);
+    if (!named.ok) return named;
+    const job = named.value;
+    if (job.state === "COMPLETED" && job.minerId === call.minerId && (report.leaseId === undefined || report.leaseId === job.leaseId)) {
+      if (job.resultHash === report.resultHash) return success({ replay: true, receipt: job.receipt });
+      return conflict("job already completed with a different result", { on: "result" });
     }
-    const lease = checkLease(job, minerId, leaseId);
+    const lease = checkLease(job, call.minerId, report.leaseId);
     return lease.ok ? success({ replay: false, job }) : refuse(lease.code, lease.message);
   }
 
-  complete(
-    minerId: string, ownerId: string, jobId: string, leaseId: string | undefined,
-    result: Record<string, unknown>, resultHash: string, reported: Metrics, receipt: Record<string, unknown> | null,
-    receiptWrites: OutboxWrite[], now: number,
-  ): Outcome<{ receipt: Record<string, unknown> | null }> {
-    const check = this.checkCompletion(minerId, ownerId, jobId, leaseId, resultHash, now);
+  complete(call: MinerCall, completion: Completion, now: number): Outcome<{ receipt: Receipt | null }> {
+    const check = this.checkCompletion(call, completion, now);
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
+    const { result, resultHash, receipt, reported } = completion;
     this.apply(check.value.job, { type: "complete", result, resultHash, receipt, reported }, now);
-    this.store.appendOutbox(receiptWrites);
+    this.store.appendOutbox(completion.writes);
     return success({ receipt });
   }
 
-  fail(minerId: string, ownerId: string, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean, now: number): Outcome<{ state: Job["state"] }> {
-    const miner = this.miners.owned(minerId, ownerId);
-    if (!miner) return minerNotFound();
-    const job = this.store.getJob(jobId);
-    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    this.miners.touch(miner, now);
-    const lease = checkLease(job, minerId, leaseId);
+  fail(call: MinerCall, failure: Failure, now: number): Outcome<{ state: Job["state"] }> {
+    const named = this.reportedJob(call, failure.jobId, now);
+    if (!named.ok) return named;
+    const job = named.value;
+    const lease = checkLease(job, call.minerId, failure.leaseId);
     if (!lease.ok) return refuse(lease.code, lease.message);
     const backoffMs = retryBackoffMs(job.attempts + 1, this.settings.retryBackoffBaseSeconds, this.settings.retryBackoffMaxSeconds);
-    const next = this.apply(job, { type: "fail", error, retryable, backoffMs }, now);
+    const next = this.apply(job, { type: "fail", error: failure.error, retryable: failure.retryable, backoffMs }, now);
     return success({ state: next.state });
   }
 
@@ -169,19 +159,29 @@ export class RegionQueue {
     if (!job || job.clientId !== clientId) return refuse("JOB_NOT_FOUND", "job not found");
     if (job.state === "CANCELED") return success(job);
     const tr = transition(job, { type: "cancel" }, now);
-    if (!tr.ok) return refuse("CONFLICT_STATE", `job is ${job.state}`, [{ field: "state", issue: job.state }]);
+    if (!tr.ok) return conflict(`job is ${job.state}`, { on: "state", state: job.state });
     return success(this.save(job, tr.job, tr.event));
   }
 
   /** Runs every deadline that is due; safe to call any number of times. */
   tick(now: number): void {
-    for (const job of this.store.jobsExpiredBy(now)) this.apply(job, { type: "expire" }, now);
+    for (const job of this.store.jobsExpiredBy(now, this.settings.tickLimit)) this.apply(job, { type: "expire" }, now);
     this.miners.markSilentOffline(now);
-    for (const job of this.store.leasesExpiredBy(now).slice(0, MAX_EVENTS_PER_TICK)) {
+    for (const job of this.store.leasesExpiredBy(now, this.settings.tickLimit)) {
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }
     this.store.pruneFinishedBefore(now - this.settings.finishedRetentionMs);
     this.store.dropEmptyQueueClasses();
+  }
+
+  /** The job a miner reports on, once the miner is known to be the caller's (a sign of life). */
+  private reportedJob(call: MinerCall, jobId: string, now: number): Outcome<Job> {
+    const miner = this.miners.owned(call.minerId, call.ownerId);
+    if (!miner) return minerNotFound();
+    const job = this.store.getJob(jobId);
+    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
+    this.miners.touch(miner, now);
+    return success(job);
   }
 
   private apply(job: Job, command: JobCommand, now: number): Job {
@@ -222,5 +222,24 @@ export function assignedView(job: Job): AssignedJob {
     lease_expires_at: toIso(job.leaseExpiresAt)!,
     attempt: job.attempts + 1,
     expires_at: toIso(job.expiresAt)!,
+  };
+}
+
+/** What the receipt of a completed job states: the lease's terms and times, never the miner's claims as such. */
+export function receiptFactsOf(job: Job, provider: string, reported: Metrics, resultHash: string, completedAt: number): ReceiptFacts {
+  return {
+    jobId: job.jobId,
+    client: job.clientId,
+    provider,
+    payloadHash: job.payloadHash,
+    resultHash,
+    billing: billingFacts({
+      // Every lease records its terms; were they ever missing, the receipt bills at price 0.
+      terms: job.leaseTerms ?? leaseTerms({}),
+      leaseStartedAtMs: job.leaseStartedAt ?? completedAt,
+      completedAtMs: completedAt,
+      maxUnits: job.constraints.max_units,
+      reported,
+    }),
   };
 }

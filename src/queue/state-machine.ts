@@ -1,8 +1,10 @@
 // The job lifecycle as one pure function. QUEUED → RUNNING → COMPLETED | FAILED,
 // QUEUED | RUNNING → CANCELED | EXPIRED, RUNNING → QUEUED when a lease is lost or a retryable
 // failure has attempts left. Final states refuse every command, so nothing can move a job out.
-import type { Job, JobError, JobEvent, JobEventType, JobState, LeaseTerms, Metrics } from "./types";
-import { isFinal } from "./types";
+// Every job starts as newQueuedJob makes it.
+import type { Constraints, Job, JobError, JobEvent, JobEventType, JobState, LeaseTerms, Metrics } from "../model/job";
+import { isFinal } from "../model/job";
+import type { Receipt } from "../model/receipt";
 
 export type JobCommand =
   | { type: "lease"; minerId: string; leaseId: string; leaseExpiresAt: number; terms: LeaseTerms }
@@ -10,7 +12,7 @@ export type JobCommand =
       type: "complete";
       result: Record<string, unknown>;
       resultHash: string;
-      receipt: Record<string, unknown> | null;
+      receipt: Receipt | null;
       /** The miner's own metrics: kept in the event as reported, never billed as such. */
       reported: Metrics;
     }
@@ -18,6 +20,45 @@ export type JobCommand =
   | { type: "lose_lease"; reason: string }
   | { type: "cancel" }
   | { type: "expire" };
+
+/** A submission as the region takes it in. */
+export interface NewJob {
+  jobId: string;
+  clientId: string;
+  region: string;
+  priority: number;
+  constraints: Constraints;
+  payload: Record<string, unknown>;
+  payloadHash: string;
+  ttlSeconds: number;
+  maxAttempts: number;
+}
+
+/** Where every job starts: QUEUED, offered at once, expiring after its TTL. */
+export function newQueuedJob(input: NewJob, now: number): Job {
+  return {
+    ...input,
+    state: "QUEUED",
+    attempts: 0,
+    minerId: null,
+    leaseId: null,
+    leaseStartedAt: null,
+    leaseExpiresAt: null,
+    leaseTerms: null,
+    availableAt: now,
+    requestedAt: now,
+    startedAt: null,
+    completedAt: null,
+    expiresAt: now + input.ttlSeconds * 1000,
+    updatedAt: now,
+    result: null,
+    resultHash: null,
+    receipt: null,
+    error: null,
+    version: 1,
+    eventSeq: 1,
+  };
+}
 
 export type Transition =
   | { ok: true; job: Job; event: JobEvent }
@@ -109,7 +150,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
   }
 }
 
-export type LeaseCheck = { ok: true } | { ok: false; code: "LEASE_LOST" | "CONFLICT_STATE"; message: string };
+export type LeaseCheck = { ok: true } | { ok: false; code: "LEASE_LOST"; message: string };
 
 /**
  * Fencing: only the current lease holder may report on a job. A miner that sends no lease id

@@ -1,9 +1,10 @@
 // Synchronous reads and writes of the region DO's own SQLite tables, with row ↔ domain mapping.
 // Callers run these inside ctx.storage.transactionSync so a decision and its writes
 // (including the outbox rows) commit together or not at all.
-import type { OutboxWrite } from "./outbox";
+import type { OutboxWrite } from "../db/writes";
 import type { Deadlines } from "./timers";
-import type { Constraints, Job, Miner } from "./types";
+import type { Constraints, Job } from "../model/job";
+import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
 
 type Row = Record<string, SqlStorageValue>;
@@ -71,12 +72,12 @@ export class Store {
       .one().n;
   }
 
-  leasesExpiredBy(now: number): Job[] {
-    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= ? LIMIT 500", now);
+  leasesExpiredBy(now: number, limit: number): Job[] {
+    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= ? LIMIT ?", now, limit);
   }
 
-  jobsExpiredBy(now: number): Job[] {
-    return this.docs("SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT 500", now);
+  jobsExpiredBy(now: number, limit: number): Job[] {
+    return this.docs("SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT ?", now, limit);
   }
 
   pruneFinishedBefore(cutoff: number): void {

@@ -3,7 +3,8 @@
 // no more units than it can bound. Claims beyond a bound are capped, not refused, so an honest miner
 // whose figures are a little off (or AITBC's, which sends no lease id and posts at once) still gets
 // its receipt. The rules, field by field, are in docs/receipts.md ("Billing facts").
-import type { Capabilities, LeaseTerms, Metrics } from "../queue/types";
+import type { LeaseTerms, Metrics } from "../model/job";
+import type { Capabilities } from "../model/miner";
 import { DEFAULT_UNIT_TYPE } from "./build";
 
 /**

@@ -3,7 +3,7 @@
 // that GET /v1/jobs/{job_id}/result returns. Nothing nested is ever verified in place of the
 // document, and no member is silently ignored. The first rule broken is the one problem reported.
 import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
-import type { ReceiptSignature } from "./build";
+import type { ReceiptSignature } from "../model/receipt";
 
 export type PresentedSignature = Omit<ReceiptSignature, "alg"> & { alg: string };
 

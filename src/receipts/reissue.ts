@@ -2,11 +2,11 @@
 // receipt id and nonce, and is appended to the job's receipt history; the original stays valid
 // for as long as its key is listed. It settles nothing new.
 import { newNonce, newReceiptId } from "../lib/ids";
-import type { Receipt, UnsignedReceipt } from "./build";
-import { signReceipt } from "./issue";
+import type { Receipt, UnsignedReceipt } from "../model/receipt";
+import { signReceipt } from "./sign-receipt";
 import type { ReceiptKeyring } from "./keyring";
 
-export async function reissueReceipt(previous: Receipt, ring: ReceiptKeyring): Promise<Receipt | null> {
+export async function reissue(previous: Receipt, ring: ReceiptKeyring): Promise<Receipt | null> {
   if (!ring.signing) return null;
   const { signature: _signature, attestations: _attestations, ...facts } = previous;
   const unsigned: UnsignedReceipt = { ...facts, receipt_id: newReceiptId(), nonce: newNonce() };

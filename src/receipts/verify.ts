@@ -8,7 +8,7 @@
 import { receiptSigningBytes } from "./build";
 import { contentHash } from "./canonical-json";
 import { readReceiptDocument } from "./receipt-document";
-import { verifyBytes } from "./sign";
+import { verifyBytes } from "./ed25519";
 
 export interface TrustedKey {
   key_id: string;

@@ -6,7 +6,8 @@ import { minerStats } from "../db/queries/miners";
 import { requireRole } from "../http/middleware/auth";
 import { rateLimitPrincipal } from "../http/middleware/rate-limit";
 import { createRouter, type AppEnv } from "../http/router";
-import { JOB_STATES, MINER_STATUSES } from "../queue/types";
+import { JOB_STATES } from "../model/job";
+import { MINER_STATUSES } from "../model/miner";
 
 type Sample = [labels: Record<string, string>, value: number];
 

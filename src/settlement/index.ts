@@ -2,8 +2,8 @@
 // (price is the agreed price per unit). The recorder only returns outbox writes, so
 // the settlement row reaches D1 in the same flush as its receipt; a chain or payment
 // integration replaces PendingSettlementRecorder and settles the pending rows later.
-import type { OutboxWrite } from "../queue/outbox";
-import type { Receipt } from "../receipts/build";
+import type { OutboxWrite } from "../db/writes";
+import type { Receipt } from "../model/receipt";
 
 export interface SettlementRecorder {
   recordIssued(receipt: Receipt, issuedAt: number): OutboxWrite[];

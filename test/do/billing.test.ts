@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runDoMigrations } from "../../src/queue/do-migrations";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import type { Job } from "../../src/queue/types";
+import type { Job } from "../../src/model/job";
 import { freshRegion, liveJob, minerCall, newJob, setClock } from "../helpers/region";
 
 const T0 = Date.UTC(2030, 0, 1);

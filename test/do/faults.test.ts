@@ -1,5 +1,5 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
-import type { NewJob } from "../../src/queue/region-queue";
+import type { NewJob } from "../../src/queue/state-machine";
 import { describe, expect, it } from "vitest";
 import {
   alarmAt, d1Events, d1Job, freshRegion, regionByName, liveJob, minerCall, newJob, outboxSize, registration, setClock, setD1Failing,

@@ -5,8 +5,8 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import type { Job } from "../../src/queue/types";
-import { isFinal } from "../../src/queue/types";
+import type { Job } from "../../src/model/job";
+import { isFinal } from "../../src/model/job";
 import { freshRegion, minerCall, newJob, registration, setClock, type RegionStub } from "../helpers/region";
 
 const MINERS = [

@@ -6,9 +6,9 @@ import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { MinerBook } from "../../src/queue/miner-book";
 import { RegionQueue } from "../../src/queue/region-queue";
 import { Store } from "../../src/queue/store";
-import { freshRegion, newJob, registration } from "../helpers/region";
+import { freshRegion, minerCall, newJob, registration } from "../helpers/region";
 
-const SETTINGS = { heartbeatTimeoutMs: 30_000, leaseGraceMs: 20_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000 };
+const SETTINGS = { heartbeatTimeoutMs: 30_000, leaseGraceMs: 20_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000, tickLimit: 500 };
 
 /** SqlStorage that adds up rowsRead of every cursor it hands out. */
 function countingSql(sql: SqlStorage) {
@@ -41,7 +41,7 @@ async function rowsReadByOnePoll(queued: number): Promise<number> {
       for (let i = 0; i < 3; i++) queue.enqueue(newJob(name, { constraints: { gpu: "A100" } }), now);
     });
     counter.reset();
-    const leased = state.storage.transactionSync(() => queue.lease("m1", "mnr_test", 1, now + 1));
+    const leased = state.storage.transactionSync(() => queue.lease(minerCall("m1"), 1, now + 1));
     expect(leased.ok && leased.value).toHaveLength(1);
     return counter.rowsRead();
   });

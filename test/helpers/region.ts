@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import type { NewJob } from "../../src/queue/region-queue";
-import type { Job } from "../../src/queue/types";
+import type { NewJob } from "../../src/queue/state-machine";
+import type { Job } from "../../src/model/job";
 import { uniqueName } from "./api";
 
 export type RegionStub = DurableObjectStub<RegionCoordinator>;

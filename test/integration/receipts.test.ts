@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
 import { TEST_SEEDS } from "../helpers/test-bindings";
 import { importSigningSeed } from "../../src/receipts/keys";
-import { signReceipt } from "../../src/receipts/issue";
+import { signReceipt } from "../../src/receipts/sign-receipt";
 
 async function completedReceipt() {
   const { minerId, jobId } = await soloMinerAndJob("eu-west", { payload: { prompt: "p" } }, { price: 0.25 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildUnsignedReceipt } from "../../src/receipts/build";
-import { signReceipt } from "../../src/receipts/issue";
+import { signReceipt } from "../../src/receipts/sign-receipt";
 import { importSigningSeed } from "../../src/receipts/keys";
 import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
 import { describeCorpusOverHttp } from "../helpers/receipt-corpus";

@@ -8,7 +8,8 @@ import {
   type MatchableMiner,
   type QueueHead,
 } from "../../src/queue/matcher";
-import type { Capabilities, Constraints } from "../../src/queue/types";
+import type { Constraints } from "../../src/model/job";
+import type { Capabilities } from "../../src/model/miner";
 
 function miner(capabilities: Capabilities = {}, region = "eu-west"): MatchableMiner {
   return { region, capabilities };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { checkLease, retryBackoffMs, transition, type JobCommand, type Transition } from "../../src/queue/state-machine";
-import { FINAL_STATES, JOB_STATES, type Job, type JobState } from "../../src/queue/types";
+import { buildUnsignedReceipt } from "../../src/receipts/build";
+import { checkLease, newQueuedJob, retryBackoffMs, transition, type JobCommand, type Transition } from "../../src/queue/state-machine";
+import { newJob } from "../helpers/region";
+import { sampleInput } from "./receipts/fixtures";
+import { FINAL_STATES, JOB_STATES, type Job, type JobState } from "../../src/model/job";
 
 const T0 = 1_700_000_000_000;
 const NOW = T0 + 60_000;
@@ -9,37 +12,8 @@ const LEASE = "a".repeat(32);
 const TERMS = { price: 0.5, gpus: 2 };
 
 function makeJob(overrides: Partial<Job> = {}): Job {
-  return {
-    jobId: "0123456789abcdef0123456789abcdef",
-    clientId: "cli_test",
-    region: "local",
-    state: "QUEUED",
-    priority: 0,
-    constraints: {},
-    payload: { prompt: "hello" },
-    payloadHash: `sha256:${"0".repeat(64)}`,
-    ttlSeconds: 900,
-    maxAttempts: 3,
-    attempts: 0,
-    minerId: null,
-    leaseId: null,
-    leaseStartedAt: null,
-    leaseExpiresAt: null,
-    leaseTerms: null,
-    availableAt: T0,
-    requestedAt: T0,
-    startedAt: null,
-    completedAt: null,
-    expiresAt: T0 + 900_000,
-    updatedAt: T0,
-    result: null,
-    resultHash: null,
-    receipt: null,
-    error: null,
-    version: 4,
-    eventSeq: 7,
-    ...overrides,
-  };
+  const queued = newQueuedJob(newJob("local", { jobId: "0123456789abcdef0123456789abcdef", payload: { prompt: "hello" } }), T0);
+  return { ...queued, version: 4, eventSeq: 7, ...overrides };
 }
 
 /** A job that looks the way the queue leaves it in `state` (a RUNNING job holds HOLDER's lease). */
@@ -79,12 +53,13 @@ function allowed(tr: Transition) {
   return tr;
 }
 
+const RECEIPT = { ...buildUnsignedReceipt(sampleInput()), signature: { alg: "Ed25519" as const, key_id: "k", sig: "s" } };
 const lease: JobCommand = { type: "lease", minerId: "miner-b", leaseId: "b".repeat(32), leaseExpiresAt: NOW + 30_000, terms: { price: 1, gpus: 1 } };
 const complete: Extract<JobCommand, { type: "complete" }> = {
   type: "complete",
   result: { images: 1 },
   resultHash: `sha256:${"2".repeat(64)}`,
-  receipt: { receipt_id: "c".repeat(32) },
+  receipt: RECEIPT,
   reported: {},
 };
 const gpuError = { code: "CUDA_ERROR", message: "device lost" };
@@ -235,7 +210,7 @@ describe("transition: complete", () => {
       completedAt: NOW,
       result: { images: 1 },
       resultHash: `sha256:${"2".repeat(64)}`,
-      receipt: { receipt_id: "c".repeat(32) },
+      receipt: RECEIPT,
       leaseExpiresAt: null,
       attempts: 1,
       startedAt: job.startedAt,

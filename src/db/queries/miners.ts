@@ -3,8 +3,14 @@ import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { miners } from "../schema";
 
-export async function getMiner(db: Db, minerId: string) {
-  return db.select().from(miners).where(eq(miners.minerId, minerId)).get();
+/** Where a miner is registered, and by which key. */
+export async function minerPlacement(db: Db, minerId: string) {
+  return db.select({ ownerId: miners.ownerId, region: miners.region }).from(miners).where(eq(miners.minerId, minerId)).get();
+}
+
+export async function minerIdsOfOwner(db: Db, ownerId: string, limit: number): Promise<string[]> {
+  const rows = await db.select({ minerId: miners.minerId }).from(miners).where(eq(miners.ownerId, ownerId)).limit(limit);
+  return rows.map((r) => r.minerId);
 }
 
 export async function listMiners(db: Db, filters: { status?: string; region?: string }, limit: number, cursor?: string) {

@@ -1,5 +1,6 @@
 import { asc, desc, eq, and, gt } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
+import type { Receipt } from "../../model/receipt";
 import type { Db } from "../client";
 import { receipts } from "../schema";
 
@@ -21,10 +22,11 @@ export async function listReceipts(db: Db, jobId: string, limit: number, cursor?
   return { items: page.items.map((r) => r.body), nextCursor: page.nextCursor };
 }
 
-/** Appends a receipt after the job's latest; the unique (job_id, seq) index refuses a racing twin. */
-export async function appendReceipt(db: Db, jobId: string, body: Record<string, unknown>, keyId: string, issuedAt: number) {
+/** Appends a receipt after its job's latest; the unique (job_id, seq) index refuses a racing twin. */
+export async function appendReceipt(db: Db, receipt: Receipt, issuedAt: number) {
+  const jobId = receipt.job_id;
   const last = await db.select({ seq: receipts.seq }).from(receipts).where(eq(receipts.jobId, jobId)).orderBy(desc(receipts.seq)).limit(1).get();
   const seq = (last?.seq ?? 0) + 1;
-  await db.insert(receipts).values({ receiptId: String(body.receipt_id), jobId, seq, keyId, issuedAt, body });
+  await db.insert(receipts).values({ receiptId: receipt.receipt_id, jobId, seq, keyId: receipt.signature.key_id, issuedAt, body: receipt });
   return seq;
 }

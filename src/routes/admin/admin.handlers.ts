@@ -3,14 +3,15 @@ import { createDb } from "../../db/client";
 import { getJob as findJob, jobStats, listJobEvents, listJobs as findJobs } from "../../db/queries/jobs";
 import { listMiners as findMiners, minerStats } from "../../db/queries/miners";
 import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
-import type { Receipt } from "../../receipts/build";
+import type { Receipt } from "../../model/receipt";
 import { loadReceiptKeyring } from "../../receipts/keyring";
-import { reissueReceipt as reissue } from "../../receipts/reissue";
+import { reissue } from "../../receipts/reissue";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { toIso } from "../../lib/time";
-import { FINAL_STATES, type JobState, type MinerStatus } from "../../queue/types";
+import { FINAL_STATES, type JobState } from "../../model/job";
+import type { MinerStatus } from "../../model/miner";
 import { jobView } from "../jobs/job-view";
 import type * as routes from "./admin.routes";
 
@@ -88,12 +89,12 @@ export const reissueReceipt: Handler<typeof routes.reissueReceipt> = async (c) =
   const { job_id: jobId } = c.req.valid("param");
   const previous = await latestReceipt(db, jobId);
   if (!previous) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
-  const receipt = await reissue(previous as unknown as Receipt, await loadReceiptKeyring(c.get("config")));
+  const receipt = await reissue(previous, await loadReceiptKeyring(c.get("config")));
   if (!receipt) throw new ApiError("CONFLICT_STATE", "receipts are disabled: no RECEIPT_SIGNING_KEY_HEX is set");
   try {
-    await appendReceipt(db, jobId, receipt as unknown as Record<string, unknown>, receipt.signature.key_id, Date.now());
+    await appendReceipt(db, receipt, Date.now());
   } catch {
     throw new ApiError("CONFLICT_STATE", "another re-issue of this receipt happened at the same time; try again");
   }
-  return c.json(receipt as unknown as Record<string, unknown>, 201);
+  return c.json(receipt, 201);
 };

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { JobRow } from "../../db/schema";
 import type { JobView } from "../../http/schemas";
 import { jobRow } from "../../queue/d1-rows";
-import type { Job, JobState } from "../../queue/types";
+import type { Job, JobState } from "../../model/job";
 import { toIso } from "../../lib/time";
 
 export type JobViewBody = z.infer<typeof JobView>;

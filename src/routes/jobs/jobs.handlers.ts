@@ -5,9 +5,9 @@ import { getJob as findJob, listJobs as findJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import { ApiError, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
-import { regionStub } from "../../queue/client";
+import { regionStub } from "../../routing/region-stub";
 import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
-import { isFinal, type JobState } from "../../queue/types";
+import { isFinal, type JobState } from "../../model/job";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
@@ -85,7 +85,7 @@ export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
   // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
   if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
-  const state = outcome.code === "JOB_NOT_FOUND" ? job.state : outcome.details?.[0]?.issue ?? job.state;
+  const state = outcome.code === "CONFLICT_STATE" && outcome.conflict.on === "state" ? outcome.conflict.state : job.state;
   throw new ApiError("CONFLICT_STATE", `a ${state} job cannot be canceled`, [{ field: "state", issue: state }]);
 };
 

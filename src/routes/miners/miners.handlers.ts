@@ -3,11 +3,11 @@ import type { Context } from "hono";
 import { isPrincipalIdShaped } from "../../auth/principal";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
-import type { Outcome } from "../../lib/outcome";
-import { regionStub, unwrap, type RegionApi } from "../../queue/client";
-import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../queue/miner-directory";
-import type { MinerCall } from "../../queue/region-coordinator";
-import { isKnownRegion, nearestRegion } from "../../queue/regions";
+import type { Outcome } from "../../queue/outcome";
+import { regionStub, unwrap, type RegionApi } from "../../routing/region-stub";
+import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../routing/miner-directory";
+import type { MinerCall } from "../../queue/region-queue";
+import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import type * as routes from "./miners.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

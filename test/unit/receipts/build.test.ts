@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildUnsignedReceipt, receiptSigningBytes, type ReceiptInput } from "../../../src/receipts/build";
 import { importSigningSeed } from "../../../src/receipts/keys";
-import { signReceipt } from "../../../src/receipts/issue";
+import { signReceipt } from "../../../src/receipts/sign-receipt";
 import { SEEDS, VECTOR, sampleInput } from "./fixtures";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildUnsignedReceipt, type Receipt } from "../../../src/receipts/build";
+import { buildUnsignedReceipt } from "../../../src/receipts/build";
+import type { Receipt } from "../../../src/model/receipt";
 import { base64urlToBytes, bytesToBase64url } from "../../../src/lib/encoding";
 import { contentHash } from "../../../src/receipts/canonical-json";
-import { signReceipt } from "../../../src/receipts/issue";
+import { signReceipt } from "../../../src/receipts/sign-receipt";
 import { importSigningSeed, type ReceiptKey } from "../../../src/receipts/keys";
 import { verifyReceipt, type TrustedKey } from "../../../src/receipts/verify";
 import { SEEDS, VECTOR, sampleInput } from "./fixtures";

@@ -1,10 +1,9 @@
 // Which region holds a miner, remembered per isolate so a poll or heartbeat reaches its region's
 // DO without touching D1 after the first call. The DO stays the authority: when it answers
 // MINER_NOT_FOUND the entry is dropped and looked up again.
-import { eq } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import { createDb } from "../db/client";
-import { miners } from "../db/schema";
+import { minerIdsOfOwner, minerPlacement } from "../db/queries/miners";
 import { ApiError } from "../http/errors";
 
 interface Placement {
@@ -28,11 +27,7 @@ export function forgetMiner(minerId: string): void {
 export async function findPlacement(d1: D1Database, minerId: string): Promise<Placement | null> {
   const cached = placements.get(minerId);
   if (cached) return cached;
-  const row = await createDb(d1)
-    .select({ ownerId: miners.ownerId, region: miners.region })
-    .from(miners)
-    .where(eq(miners.minerId, minerId))
-    .get();
+  const row = await minerPlacement(createDb(d1), minerId);
   if (row) placements.set(minerId, row);
   return row ?? null;
 }
@@ -40,8 +35,7 @@ export async function findPlacement(d1: D1Database, minerId: string): Promise<Pl
 async function ownedMinerIds(d1: D1Database, ownerId: string, now: number): Promise<string[]> {
   const cached = minersByOwner.get(ownerId);
   if (cached && cached.until > now) return cached.ids;
-  const rows = await createDb(d1).select({ minerId: miners.minerId }).from(miners).where(eq(miners.ownerId, ownerId)).limit(2);
-  const ids = rows.map((r) => r.minerId);
+  const ids = await minerIdsOfOwner(createDb(d1), ownerId, 2);
   minersByOwner.set(ownerId, { ids, until: now + OWNER_LIST_TTL_MS });
   return ids;
 }

@@ -1,6 +1,7 @@
-import { receiptSigningBytes, type Receipt, type ReceiptSignature, type UnsignedReceipt } from "./build";
+import { receiptSigningBytes } from "./build";
+import type { Receipt, ReceiptSignature, UnsignedReceipt } from "../model/receipt";
 import type { ReceiptKey } from "./keys";
-import { signBytes } from "./sign";
+import { signBytes } from "./ed25519";
 
 export async function signReceipt(
   unsigned: UnsignedReceipt,

@@ -1,10 +1,11 @@
+// The shapes of a job that every layer shares: the region queue holds them, receipts and billing
+// read them, the HTTP schemas are checked against them.
+import type { Receipt } from "./receipt";
+
 export const JOB_STATES = ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED", "EXPIRED"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export const FINAL_STATES: readonly JobState[] = ["COMPLETED", "FAILED", "CANCELED", "EXPIRED"];
 export const isFinal = (state: JobState): boolean => FINAL_STATES.includes(state);
-
-export const MINER_STATUSES = ["ONLINE", "DRAINING", "OFFLINE"] as const;
-export type MinerStatus = (typeof MINER_STATUSES)[number];
 
 export interface Constraints {
   gpu?: string;
@@ -15,15 +16,6 @@ export interface Constraints {
   max_price?: number;
   /** Caps the units a receipt may bill (of any unit type); not a matching rule. */
   max_units?: number;
-}
-
-export interface Capabilities {
-  /** memory_mb is null when the miner could not read it (AITBC's GPU probe); such a GPU fits no min_vram_gb. */
-  gpus?: { name: string; memory_mb: number | null }[];
-  cuda?: string;
-  models?: string[];
-  price?: number;
-  [extra: string]: unknown;
 }
 
 /** What was agreed when a job was leased, from the miner's registration at that moment. */
@@ -75,25 +67,10 @@ export interface Job {
   updatedAt: number;
   result: Record<string, unknown> | null;
   resultHash: string | null;
-  receipt: Record<string, unknown> | null;
+  receipt: Receipt | null;
   error: JobError | null;
   version: number;
   eventSeq: number;
-}
-
-export interface Miner {
-  minerId: string;
-  ownerId: string;
-  region: string;
-  status: MinerStatus;
-  capabilities: Capabilities;
-  concurrency: number;
-  reported: Record<string, unknown> | null;
-  registeredAt: number;
-  lastSeenAt: number;
-  /** When the miner's row was last written to D1. */
-  updatedAt: number;
-  version: number;
 }
 
 export type JobEventType =

@@ -1,9 +1,10 @@
-// The Worker's only door to the region Durable Objects: addressing, and turning their
-// refusals into API errors.
+// The Worker's only door to the region Durable Objects: addressing one, and turning its refusals
+// into API errors (the one place a refusal becomes an HTTP error).
 import type { Config } from "../config";
-import { ApiError, isErrorCode } from "../http/errors";
-import type { Outcome, Refusal } from "../lib/outcome";
-import type { RegionCoordinator } from "./region-coordinator";
+import { ApiError, type ErrorCode } from "../http/errors";
+import type { FieldProblem } from "../lib/json-limits";
+import type { Outcome, Refusal } from "../queue/outcome";
+import type { RegionCoordinator } from "../queue/region-coordinator";
 
 /**
  * The RPC surface of a region DO, typed as the class declares it. Workers' RPC typing maps
@@ -27,7 +28,22 @@ type SuccessValue<O> = O extends { ok: true; value: infer T } ? T : never;
 
 export function unwrap<O extends Outcome<unknown>>(outcome: O): SuccessValue<O> {
   if (outcome.ok) return outcome.value as SuccessValue<O>;
-  const refusal = outcome as Refusal;
-  if (!isErrorCode(refusal.code)) throw new Error(`region coordinator refused with unknown code ${refusal.code}`);
-  throw new ApiError(refusal.code, refusal.message, refusal.details);
+  throw refusalError(outcome as Refusal);
+}
+
+export function refusalError(refusal: Refusal): ApiError {
+  // Every code a region can refuse with is a code of the error table, or this does not compile.
+  const code: ErrorCode = refusal.code;
+  return new ApiError(code, refusal.message, refusal.code === "CONFLICT_STATE" ? conflictDetails(refusal) : undefined);
+}
+
+function conflictDetails({ conflict }: Extract<Refusal, { code: "CONFLICT_STATE" }>): FieldProblem[] | undefined {
+  switch (conflict.on) {
+    case "state":
+      return [{ field: "state", issue: conflict.state }];
+    case "miner_id":
+      return [{ field: "miner_id", issue: "taken" }];
+    case "result":
+      return undefined;
+  }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/receipts/canonical-json";
 import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../../src/lib/encoding";
 import { importSigningSeed, keyIdFromPublicKeyHex } from "../../../src/receipts/keys";
-import { signBytes, verifyBytes } from "../../../src/receipts/sign";
+import { signBytes, verifyBytes } from "../../../src/receipts/ed25519";
 import { SEEDS, VECTOR } from "./fixtures";
 
 const encode = (text: string) => new TextEncoder().encode(text);

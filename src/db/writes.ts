@@ -1,11 +1,11 @@
-// The outbox carries every D1 write a DO state change implies. Rows are written in the same
-// storage transaction as the change and deleted only after D1 accepted them, so a failed or
-// interrupted flush is retried in order. Each statement is idempotent (keyed by id, guarded by
-// version), so a retry never duplicates a row or moves one backwards.
+// The D1 writes a region's state changes imply, as the region's outbox carries them: the outbox rows
+// are written in the same storage transaction as the change and deleted only after D1 accepted
+// them, so a failed or interrupted flush is retried in order. Each statement is idempotent (keyed
+// by id, guarded by version), so a retry never duplicates a row or moves one backwards.
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { createDb, type Db } from "../db/client";
-import * as t from "../db/schema";
+import { createDb, type Db } from "./client";
+import * as t from "./schema";
 
 export type OutboxWrite =
   | { kind: "job"; row: Omit<t.JobRow, "payload">; payload?: Record<string, unknown> }
