@@ -2,7 +2,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { getConfig } from "./config";
 import { errorResponse, handleError } from "./http/errors";
 import { requireJsonBody, limitBodySize } from "./http/middleware/body-guard";
-import { cors } from "./http/middleware/cors";
+import { corsPolicy } from "./http/middleware/cors";
 import { limitHeaders } from "./http/middleware/header-guard";
 import { rateLimitPublic } from "./http/middleware/rate-limit";
 import { requestId } from "./http/middleware/request-id";
@@ -29,7 +29,7 @@ export function createApp() {
     c.set("config", getConfig(c.env));
     await next();
   });
-  app.use("*", cors);
+  app.use("*", corsPolicy);
   app.use("*", limitHeaders, limitBodySize, requireJsonBody);
   app.use(
     "*",
@@ -55,12 +55,13 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
   // Built on first request (every route is registered by then), once per isolate, and counted per IP like the public API.
   let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  app.get("/openapi.json", rateLimitPublic, (c) =>
-    c.json((openApiDocument ??= app.getOpenAPI31Document({
+  app.get("/openapi.json", rateLimitPublic, (c) => {
+    openApiDocument ??= app.getOpenAPI31Document({
       openapi: "3.1.0",
       info: { title: "edge-coordinator", version: APP_VERSION, description: "AITBC Coordinator API v1 compatible job coordinator" },
-    }))),
-  );
+    });
+    return c.json(openApiDocument);
+  });
 
   app.notFound((c) => errorResponse(c, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError(handleError);

@@ -82,7 +82,10 @@ export async function authenticate(
   const hash = await hashKey(key);
   const bootstrap = (await bootstrapKeys(config)).get(hash);
   if (bootstrap) {
-    await (bootstrapStored ??= storeBootstrapKeys(config, d1).catch(() => { bootstrapStored = undefined; }));
+    bootstrapStored ??= storeBootstrapKeys(config, d1).catch(() => {
+      bootstrapStored = undefined;
+    });
+    await bootstrapStored;
     return { principal: bootstrap.principal, hmac: null };
   }
   let found = lookupCache.get(hash, now);

@@ -56,6 +56,11 @@ export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(STATUS_BY_CODE, code);
 }
 
+/** The `error` member of the one error shape (also each refused item of a batch). */
+export function errorBody(code: ErrorCode, message: string, details?: FieldProblem[]) {
+  return details?.length ? { code: wireCode(code), message, details } : { code: wireCode(code), message };
+}
+
 export function errorResponse(
   c: Context,
   code: ErrorCode,
@@ -64,10 +69,7 @@ export function errorResponse(
   headers?: Record<string, string>,
 ): Response {
   const requestId: string = c.get("requestId") ?? "";
-  const error = details?.length
-    ? { code: wireCode(code), message, details }
-    : { code: wireCode(code), message };
-  return c.json({ error, request_id: requestId }, STATUS_BY_CODE[code], headers);
+  return c.json({ error: errorBody(code, message, details), request_id: requestId }, STATUS_BY_CODE[code], headers);
 }
 
 /** One detail per issue; a member a strict object does not know is named as the field itself. */

@@ -2,7 +2,8 @@ import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
 import type { Config } from "../config";
-import { errorResponse, zodDetails } from "./errors";
+import type { ZodError } from "zod";
+import { type ErrorCode, errorResponse, zodDetails } from "./errors";
 import { inputProblems } from "../lib/json-limits";
 
 export type AppEnv = {
@@ -21,6 +22,18 @@ async function receivedJson(c: Context<AppEnv>): Promise<unknown> {
   return c.req.raw.body === null ? {} : c.req.json();
 }
 
+const PART_NAMES: Record<string, string> = { json: "request body", query: "query string", param: "path", header: "request headers" };
+
+/** What a refusal names: the part of the request that failed (never "json": the JSON parsed fine). */
+const invalidMessage = (target: string): string => `invalid ${PART_NAMES[target] ?? target}`;
+
+const NOT_FOUND_BY_PARAM: Record<string, ErrorCode> = { job_id: "JOB_NOT_FOUND" };
+
+function notFoundCode(error: ZodError): ErrorCode {
+  const param = String(error.issues[0]?.path[0] ?? "");
+  return NOT_FOUND_BY_PARAM[param] ?? "NOT_FOUND";
+}
+
 /**
  * Every router shares one validation hook, so a refusal always reads the same way and no route
  * can skip the input checks of json-limits.ts: they run on what was received, not on zod's copy
@@ -36,10 +49,11 @@ export function createRouter() {
         c.set("receivedJson", input);
       }
       const problems = inputProblems(input);
-      if (problems.length > 0) return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, problems);
-      if (!result.success) {
-        return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, zodDetails(result.error));
-      }
+      if (problems.length > 0) return errorResponse(c, "INVALID_PAYLOAD", invalidMessage(result.target), problems);
+      if (result.success) return;
+      // A path id of any other shape names nothing: 404, as the AITBC service answers (its SDK reads 404 as "none").
+      if (result.target === "param") return errorResponse(c, notFoundCode(result.error), "not found");
+      return errorResponse(c, "INVALID_PAYLOAD", invalidMessage(result.target), zodDetails(result.error));
     },
   });
 }
@@ -51,5 +65,5 @@ export function createRouter() {
  */
 // biome-ignore lint/suspicious/noExplicitAny: a hook for any route, typed as OpenAPIHono types its defaultHook
 export const schemaOnlyHook: Hook<any, AppEnv, any, any> = (result, c) => {
-  if (!result.success) return errorResponse(c, "INVALID_PAYLOAD", `invalid ${result.target}`, zodDetails(result.error));
+  if (!result.success) return errorResponse(c, "INVALID_PAYLOAD", invalidMessage(result.target), zodDetails(result.error));
 };

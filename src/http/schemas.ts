@@ -7,6 +7,8 @@ import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
 
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
 export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");
+/** The path parameter of every route under a job. */
+export const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
 export const LeaseId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters");
 /** One rule for the Idempotency-Key header and a batch job's idempotency_key. */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, "must be 1-255 printable ASCII characters");

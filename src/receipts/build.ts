@@ -1,4 +1,4 @@
-import type { Receipt, UnsignedReceipt } from "../model/receipt";
+import type { UnsignedReceipt } from "../model/receipt";
 import { canonicalJson } from "./canonical-json";
 
 export interface ReceiptInput {

@@ -5,7 +5,7 @@ import { hashKey } from "../../src/auth/keys";
 import { PRINCIPAL_PREFIX, type Role } from "../../src/auth/principal";
 import { sealSecret } from "../../src/auth/secret-box";
 import { createDb } from "../../src/db/client";
-import { insertKey, revokeKey } from "../../src/db/queries/api-keys";
+import { insertKey, markKeyRevoked } from "../../src/db/queries/api-keys";
 
 export interface StoredKey {
   keyId: string;
@@ -36,5 +36,5 @@ export async function storeKey(role: Role, options: { hmacSealedWith?: string } 
 
 /** Revokes in D1 only, as another isolate would: this isolate's key cache is left as it is. */
 export async function revokeStoredKey(keyId: string): Promise<void> {
-  await revokeKey(createDb(env.DB), keyId, Date.now());
+  await markKeyRevoked(createDb(env.DB), keyId, Date.now());
 }

@@ -58,13 +58,28 @@ describe("bad input gets the one error shape", () => {
     expect(res.body.error.details).toEqual([{ field: "constraints.region", issue: expect.stringContaining("local") }]);
   });
 
-  it("answers a malformed job id with 422 and an unknown one with 404", async () => {
-    const bad = await call("GET", "/v1/jobs/not-an-id", { key: "client" });
-    expect(bad.status).toBe(422);
-    expect(bad.body.error.details[0].field).toBe("job_id");
-    const unknown = await call("GET", `/v1/jobs/${"0".repeat(32)}`, { key: "client" });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual(errorShape("JOB_NOT_FOUND"));
+  it("answers an unknown job id of any shape with 404 JOB_NOT_FOUND, as the AITBC service did", async () => {
+    for (const id of ["not-an-id", "0".repeat(32), "A".repeat(32), "%20"]) {
+      for (const [method, path, key] of [
+        ["GET", `/v1/jobs/${id}`, "client"],
+        ["GET", `/v1/jobs/${id}/result`, "client"],
+        ["POST", `/v1/jobs/${id}/cancel`, "client"],
+        ["GET", `/v1/admin/jobs/${id}`, "admin"],
+      ] as const) {
+        const res = await call(method, path, { key });
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(res.body.error.code, `${method} ${path}`).toBe("JOB_NOT_FOUND");
+      }
+    }
+    const miner = await call("POST", "/v1/miners/not-an-id/result", { key: "miner", body: { result: {} }, headers: { "X-Miner-Id": "nobody-here" } });
+    expect(miner.status).toBe(404);
+  });
+
+  it("names the part of the request that failed its schema, never 'json'", async () => {
+    const body = await call("POST", "/v1/jobs", { key: "client", body: { payload: "nope" } });
+    expect(body.body.error.message).toBe("invalid request body");
+    const query = await call("GET", "/v1/jobs?limit=0", { key: "client" });
+    expect(query.body.error.message).toBe("invalid query string");
   });
 
   it("answers unknown routes with 404 NOT_FOUND", async () => {

@@ -15,7 +15,7 @@ export async function insertKey(db: Db, row: ApiKeyRow): Promise<void> {
   await db.insert(apiKeys).values(row).onConflictDoNothing();
 }
 
-export async function listKeys(db: Db, limit: number, cursor?: string) {
+export async function selectKeys(db: Db, limit: number, cursor?: string) {
   const after = cursor ? decodeCursor<[string]>(cursor, ["string"])[0] : undefined;
   const rows = await db
     .select()
@@ -26,14 +26,14 @@ export async function listKeys(db: Db, limit: number, cursor?: string) {
   return pageOf(rows, limit, (last) => [last.keyId]);
 }
 
-export async function getKey(db: Db, keyId: string) {
+export async function selectKey(db: Db, keyId: string) {
   return db.select().from(apiKeys).where(eq(apiKeys.keyId, keyId)).get();
 }
 
 /** Revokes once; a second revoke keeps the first time. */
-export async function revokeKey(db: Db, keyId: string, at: number) {
+export async function markKeyRevoked(db: Db, keyId: string, at: number) {
   await db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.keyId, keyId), isNull(apiKeys.revokedAt)));
-  return getKey(db, keyId);
+  return selectKey(db, keyId);
 }
 
 export async function markKeyUsed(db: Db, keyId: string, at: number): Promise<void> {

@@ -10,12 +10,12 @@ export interface JobFilters {
   minerId?: string;
 }
 
-export async function getJob(db: Db, jobId: string): Promise<JobRow | undefined> {
+export async function selectJob(db: Db, jobId: string): Promise<JobRow | undefined> {
   return db.select().from(jobs).where(eq(jobs.jobId, jobId)).get();
 }
 
 /** Newest first, keyed by (requested_at, job_id) so a page never skips or repeats a job. */
-export async function listJobs(db: Db, filters: JobFilters, limit: number, cursor?: string) {
+export async function selectJobs(db: Db, filters: JobFilters, limit: number, cursor?: string) {
   const conditions: (SQL | undefined)[] = [
     filters.clientId ? eq(jobs.clientId, filters.clientId) : undefined,
     filters.state ? eq(jobs.state, filters.state) : undefined,
@@ -35,7 +35,7 @@ export async function listJobs(db: Db, filters: JobFilters, limit: number, curso
   return pageOf(rows, limit, (last) => [last.requestedAt, last.jobId]);
 }
 
-export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
+export async function selectJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
   return db.select().from(jobEvents).where(eq(jobEvents.jobId, jobId)).orderBy(asc(jobEvents.seq)).all();
 }
 

@@ -13,7 +13,7 @@ export async function minerIdsOfOwner(db: Db, ownerId: string, limit: number): P
   return rows.map((r) => r.minerId);
 }
 
-export async function listMiners(db: Db, filters: { status?: string; region?: string }, limit: number, cursor?: string) {
+export async function selectMiners(db: Db, filters: { status?: string; region?: string }, limit: number, cursor?: string) {
   const conditions: (SQL | undefined)[] = [
     filters.status ? eq(miners.status, filters.status) : undefined,
     filters.region ? eq(miners.region, filters.region) : undefined,

@@ -3,7 +3,7 @@
 // and "*" can never be combined with credentials by mistake. Preflights answer 204 here, before
 // the 405 guard and before any key is asked for.
 import type { MiddlewareHandler } from "hono";
-import { cors as honoCors } from "hono/cors";
+import { cors } from "hono/cors";
 import type { Config } from "../../config";
 import type { AppEnv } from "../router";
 
@@ -25,7 +25,7 @@ const byConfig = new WeakMap<Config, MiddlewareHandler<AppEnv>>();
 function corsFor(config: Config): MiddlewareHandler<AppEnv> {
   let handler = byConfig.get(config);
   if (!handler) {
-    handler = honoCors({
+    handler = cors({
       origin: allowOrigin(config.allowOrigins),
       allowMethods: ALLOW_METHODS,
       allowHeaders: CORS_ALLOW_HEADERS,
@@ -39,4 +39,4 @@ function corsFor(config: Config): MiddlewareHandler<AppEnv> {
 }
 
 /** Needs c.get("config"): mount after the middleware that sets it. */
-export const cors: MiddlewareHandler<AppEnv> = (c, next) => corsFor(c.get("config"))(c, next);
+export const corsPolicy: MiddlewareHandler<AppEnv> = (c, next) => corsFor(c.get("config"))(c, next);

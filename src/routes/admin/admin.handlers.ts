@@ -1,9 +1,8 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { createDb } from "../../db/client";
-import { getJob as findJob, jobStats, listJobEvents, listJobs as findJobs } from "../../db/queries/jobs";
-import { listMiners as findMiners, minerStats } from "../../db/queries/miners";
+import { selectJob, jobStats, selectJobEvents, selectJobs } from "../../db/queries/jobs";
+import { selectMiners, minerStats } from "../../db/queries/miners";
 import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
-import type { Receipt } from "../../model/receipt";
 import { loadReceiptKeyring } from "../../receipts/keyring";
 import { reissue } from "../../receipts/reissue";
 import type { MinerRow } from "../../db/schema";
@@ -56,16 +55,16 @@ export const stats: Handler<typeof routes.stats> = async (c) => {
 
 export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
   const q = c.req.valid("query");
-  const page = await findJobs(createDb(c.env.DB), { state: q.state, region: q.region, clientId: q.client_id, minerId: q.miner_id }, q.limit, q.cursor);
+  const page = await selectJobs(createDb(c.env.DB), { state: q.state, region: q.region, clientId: q.client_id, minerId: q.miner_id }, q.limit, q.cursor);
   return c.json({ items: page.items.map((row) => ({ ...jobView(row), client_id: row.clientId })), next_cursor: page.nextCursor }, 200);
 };
 
 export const getJob: Handler<typeof routes.getJob> = async (c) => {
   const db = createDb(c.env.DB);
   const { job_id: jobId } = c.req.valid("param");
-  const job = await findJob(db, jobId);
+  const job = await selectJob(db, jobId);
   if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
-  const events = (await listJobEvents(db, jobId)).map((e) => ({
+  const events = (await selectJobEvents(db, jobId)).map((e) => ({
     seq: e.seq,
     type: e.type,
     from_state: e.fromState as JobState | null,
@@ -80,7 +79,7 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
 
 export const listMiners: Handler<typeof routes.listMiners> = async (c) => {
   const q = c.req.valid("query");
-  const page = await findMiners(createDb(c.env.DB), { status: q.status, region: q.region }, q.limit, q.cursor);
+  const page = await selectMiners(createDb(c.env.DB), { status: q.status, region: q.region }, q.limit, q.cursor);
   return c.json({ items: page.items.map(minerView), next_cursor: page.nextCursor }, 200);
 };
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { Cursor, JobId, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page, Receipt } from "../../http/schemas";
+import { Cursor, JobParams, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page, Receipt } from "../../http/schemas";
 
 const tags = ["Admin"];
 const security = keyAuth;
@@ -65,7 +65,7 @@ export const listJobs = createRoute({
 
 export const getJob = createRoute({
   method: "get", path: "/admin/jobs/{job_id}", operationId: "adminGetJob", tags, security,
-  request: { params: z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) }) },
+  request: { params: JobParams },
   responses: {
     200: jsonResponse(JobView.extend({ client_id: z.string(), events: z.array(JobEventView) }), "The job and its history"),
     ...openApiErrorResponses,
@@ -80,6 +80,6 @@ export const listMiners = createRoute({
 
 export const reissueReceipt = createRoute({
   method: "post", path: "/admin/jobs/{job_id}/receipts", operationId: "adminReissueReceipt", tags, security,
-  request: { params: z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) }) },
+  request: { params: JobParams },
   responses: { 201: jsonResponse(Receipt, "The new receipt, appended to the job's history"), ...openApiErrorResponses },
 });

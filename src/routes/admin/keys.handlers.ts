@@ -3,7 +3,7 @@ import { forgetCachedKey, hashKey } from "../../auth/keys";
 import { PRINCIPAL_PREFIX, type Role } from "../../auth/principal";
 import { sealSecret, tryOpenSecret } from "../../auth/secret-box";
 import { createDb } from "../../db/client";
-import { getKey, insertKey, listKeys as findKeys, revokeKey as revoke } from "../../db/queries/api-keys";
+import { selectKey, insertKey, selectKeys, markKeyRevoked } from "../../db/queries/api-keys";
 import type { ApiKeyRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
@@ -62,7 +62,7 @@ export const createKey: Handler<typeof routes.createKey> = async (c) => {
 
 export const listKeys: Handler<typeof routes.listKeys> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await findKeys(createDb(c.env.DB), limit, cursor);
+  const page = await selectKeys(createDb(c.env.DB), limit, cursor);
   const secretsKeyHex = c.get("config").secretsEncryptionKeyHex;
   const items = await Promise.all(page.items.map((row) => keyView(row, secretsKeyHex)));
   return c.json({ items, next_cursor: page.nextCursor }, 200);
@@ -71,12 +71,12 @@ export const listKeys: Handler<typeof routes.listKeys> = async (c) => {
 export const revokeKey: Handler<typeof routes.revokeKey> = async (c) => {
   const db = createDb(c.env.DB);
   const { key_id: keyId } = c.req.valid("param");
-  const existing = await getKey(db, keyId);
+  const existing = await selectKey(db, keyId);
   if (!existing) throw new ApiError("NOT_FOUND", "no such key");
   if (existing.source === "env") {
     throw new ApiError("CONFLICT_STATE", "bootstrap keys come from the environment; remove them there to revoke them");
   }
-  const revoked = (await revoke(db, keyId, Date.now()))!;
+  const revoked = (await markKeyRevoked(db, keyId, Date.now()))!;
   forgetCachedKey(revoked.keyHash);
   return c.json(await keyView(revoked, c.get("config").secretsEncryptionKeyHex), 200);
 };

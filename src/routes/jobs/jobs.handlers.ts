@@ -1,9 +1,9 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createDb } from "../../db/client";
-import { getJob as findJob, listJobs as findJobs } from "../../db/queries/jobs";
+import { selectJob, selectJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
-import { ApiError, zodDetails } from "../../http/errors";
+import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { regionStub } from "../../routing/region-stub";
 import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
@@ -11,7 +11,7 @@ import { isFinal, type JobState } from "../../model/job";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
-import { submitJob as submit, type SubmitContext } from "./submit";
+import { enqueueSubmission, type SubmitContext } from "./submit";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -21,17 +21,19 @@ function submitContext(c: Context<AppEnv>): SubmitContext {
 
 /** The caller's own job; another client's job answers 404 exactly like a missing one. */
 async function ownJob(c: Context<AppEnv>, jobId: string) {
-  const job = await findJob(createDb(c.env.DB), jobId);
+  const job = await selectJob(createDb(c.env.DB), jobId);
   if (!job || job.clientId !== c.get("principal").id) throw new ApiError("JOB_NOT_FOUND", "job not found");
   return job;
 }
 
 export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
-  const { job, replayed } = await submit(submitContext(c), c.req.valid("json"), c.get("receivedJson"), idempotencyKey);
+  const { job, replayed } = await enqueueSubmission(submitContext(c), c.req.valid("json"), c.get("receivedJson"), idempotencyKey);
   if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
   return c.json(job, 201);
 };
+
+const refusedItem = (err: ApiError) => ({ status: err.status, error: errorBody(err.code, err.message, err.details) });
 
 export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) => {
   const ctx = submitContext(c);
@@ -41,17 +43,17 @@ export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) =
   for (const [index, receivedJob] of received.entries()) {
     const parsed = BatchJobBody.safeParse(receivedJob);
     if (!parsed.success) {
-      items.push({ status: 422, error: { code: "INVALID_PAYLOAD", message: `invalid job at index ${index}`, details: zodDetails(parsed.error) } });
+      items.push(refusedItem(new ApiError("INVALID_PAYLOAD", `invalid job at index ${index}`, zodDetails(parsed.error))));
       continue;
     }
     const { idempotency_key: key, ...body } = parsed.data;
     const { idempotency_key: _, ...receivedBody } = receivedJob;
     try {
-      const { job, replayed } = await submit(ctx, body, receivedBody, key);
+      const { job, replayed } = await enqueueSubmission(ctx, body, receivedBody, key);
       items.push({ status: replayed ? 200 : 201, job });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      items.push({ status: err.status, error: err.details ? { code: err.code, message: err.message, details: err.details } : { code: err.code, message: err.message } });
+      items.push(refusedItem(err));
     }
   }
   return c.json({ items }, 200);
@@ -59,7 +61,7 @@ export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) =
 
 export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
   const { state, limit, cursor } = c.req.valid("query");
-  const page = await findJobs(createDb(c.env.DB), { clientId: c.get("principal").id, state }, limit, cursor);
+  const page = await selectJobs(createDb(c.env.DB), { clientId: c.get("principal").id, state }, limit, cursor);
   return c.json({ items: page.items.map(jobView), next_cursor: page.nextCursor }, 200);
 };
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
 import { MAX_JSON_DEPTH } from "../../lib/json-limits";
-import { Constraints, Cursor, IdempotencyKey, JobId, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
+import { Constraints, Cursor, IdempotencyKey, JobParams, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
 
 export const SubmitJobBody = z
   .object({
@@ -18,7 +18,6 @@ export const SubmitJobBody = z
 export const BatchJobBody = SubmitJobBody.extend({ idempotency_key: IdempotencyKey.optional() });
 
 const IdempotencyHeader = z.object({ "idempotency-key": IdempotencyKey.optional() });
-const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
 const tags = ["Jobs"];
 const security = keyAuth;
 

@@ -6,7 +6,7 @@ import type { Principal } from "../../auth/principal";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { claimIdempotencyKey } from "../../db/queries/idempotency";
-import { getJob } from "../../db/queries/jobs";
+import { selectJob } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
 import { newJobId } from "../../lib/ids";
 import { regionStub, unwrap } from "../../routing/region-stub";
@@ -41,7 +41,7 @@ async function fingerprint(received: unknown): Promise<string> {
  * `received` is the body exactly as the client sent it (zod's `body` is a copy that reads null as
  * absent): the idempotency fingerprint covers every member of it, nulls included.
  */
-export async function submitJob(
+export async function enqueueSubmission(
   ctx: SubmitContext,
   body: z.infer<typeof SubmitJobBody>,
   received: unknown,
@@ -76,7 +76,7 @@ export async function submitJob(
           { field: "idempotency-key", issue: "reused with a different body" },
         ]);
       }
-      const stored = await getJob(ctx.db, record.jobId);
+      const stored = await selectJob(ctx.db, record.jobId);
       if (stored) return { job: jobView(stored), replayed: true };
       // The first request claimed the key but never finished enqueueing: finish it now.
       jobId = record.jobId;

@@ -9,6 +9,7 @@ import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../r
 import type { MinerCall } from "../../queue/region-queue";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import type * as routes from "./miners.routes";
+import type { AssignedJob } from "../../model/job";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -76,7 +77,7 @@ export const heartbeat: Handler<typeof routes.heartbeat> = async (c) => {
 
 export const poll: Handler<typeof routes.poll> = async (c) => {
   const { max_wait_seconds: maxWait = 15, max_jobs: maxJobs = 1 } = c.req.valid("json") ?? {};
-  let jobs;
+  let jobs: AssignedJob[];
   try {
     jobs = await withMiner(c, (stub, miner) => stub.poll(miner, maxJobs, maxWait));
   } catch (err) {

@@ -1,11 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { AssignedJob, JobId, JobState, JsonObject, LeaseId, MinerId, Receipt, checkJson, optional } from "../../http/schemas";
+import { AssignedJob, JobId, JobParams, JobState, JsonObject, LeaseId, MinerId, Receipt, checkJson, optional } from "../../http/schemas";
 
 const tags = ["Miners"];
 const security = keyAuth;
 const MinerHeader = z.object({ "x-miner-id": MinerId.optional() });
-const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
 
 const Capabilities = z
   .object({
