@@ -1,5 +1,5 @@
-// Randomized model test: random sequences of queue operations against a real region DO, with
-// the ARCHITECTURE.md invariants checked after every step and D1 compared once the queue is quiet.
+// Randomized model test: random sequences of queue operations against a real region DO, with the
+// invariants of docs/reliability.md checked after every step and D1 compared once the queue is quiet.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { ApiError, STATUS_BY_CODE, errorResponse, handleError, isErrorCode, zodDetails } from "../../src/http/errors";
 
-// API.md "Conventions", verbatim: every wire code and its status.
+// The wire contract's error codes (AITBC Coordinator API v1; docs/api.md, "Codes"), verbatim:
+// every wire code and its status.
 const API_CODES = {
   UNAUTHORIZED_KEY: 401,
   FORBIDDEN: 403,

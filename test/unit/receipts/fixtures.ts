@@ -1,6 +1,6 @@
 import type { ReceiptInput } from "../../../src/receipts/build";
 
-// The test vector from API.md ("Receipts"), verbatim.
+// The published receipt test vector (docs/receipts.md, section 8), verbatim.
 export const VECTOR = {
   seedHex: "e2c35a46318ec09cf1cc04f06c4ba18bf2cd3f0ed318d986f01228bdbf9fd326",
   publicKeyHex: "4c9bc7d00f69924d1cdee40c3650a2bcbb37191de2d53d93b5f21b2d3d27dbd4",
