@@ -35,7 +35,7 @@ export type ErrorCode = keyof typeof STATUS_BY_CODE;
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const PAYLOAD_TOO_LARGE_MESSAGE = `request body is over ${MAX_BODY_BYTES} bytes (1 MiB)`;
 
-// API.md names a single INVALID_PAYLOAD code for both 400 (malformed JSON) and 422 (schema);
+// The contract (docs/api.md, "Codes") names a single INVALID_PAYLOAD code for both 400 (malformed JSON) and 422 (schema);
 // MALFORMED_JSON is internal only and goes on the wire as INVALID_PAYLOAD with status 400.
 const WIRE_CODE: Partial<Record<ErrorCode, string>> = { MALFORMED_JSON: "INVALID_PAYLOAD" };
 

@@ -1,4 +1,4 @@
-// Pure matching rules from API.md: a job fits a miner when every constraint it sets holds;
+// Pure matching rules (docs/api.md, "Matching"): a job fits a miner when every constraint it sets holds;
 // among fitting jobs the highest priority wins, then the oldest.
 import type { Constraints } from "../model/job";
 import type { Capabilities } from "../model/miner";

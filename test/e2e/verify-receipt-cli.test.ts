@@ -89,7 +89,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("verify-receipt CLI", () => {
-  it("signs the API.md vector key id from the vector seed (sanity check of the test signer)", () => {
+  it("signs the published test vector key id from the vector seed (sanity check of the test signer)", () => {
     expect(signer.keyId).toBe(VECTOR_KEY_ID);
   });
 

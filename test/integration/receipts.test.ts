@@ -24,7 +24,7 @@ describe("receipts", () => {
     expect(JSON.stringify(res.body)).not.toContain(TEST_SEEDS.signing);
   });
 
-  it("issues a receipt with the API.md fields, principal ids and content hashes", async () => {
+  it("issues a receipt with the contract's fields, principal ids and content hashes", async () => {
     const { receipt, jobId, minerId } = await completedReceipt();
     expect(receipt).toEqual({
       version: "1.0",

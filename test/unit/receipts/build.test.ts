@@ -62,7 +62,7 @@ describe("buildUnsignedReceipt", () => {
 });
 
 describe("receiptSigningBytes", () => {
-  it("is the canonical JSON of the API.md vector's members", () => {
+  it("is the canonical JSON of the published test vector's members", () => {
     expect(decode(receiptSigningBytes(JSON.parse(VECTOR.canonical)))).toBe(VECTOR.canonical);
   });
 

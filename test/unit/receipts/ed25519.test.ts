@@ -8,7 +8,7 @@ import { SEEDS, VECTOR } from "./fixtures";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
-describe("the API.md test vector", () => {
+describe("the published receipt test vector (docs/receipts.md)", () => {
   it("derives the public key and key_id from the seed", async () => {
     const key = await importSigningSeed(VECTOR.seedHex);
     expect(key.publicKeyHex).toBe(VECTOR.publicKeyHex);

@@ -64,7 +64,7 @@ describe("verifyReceipt: receipts that verify", () => {
     expect((await verifyReceipt(tampered, trusted)).reasons).toContain("SIGNATURE_INVALID");
   });
 
-  it("accepts the API.md vector as a receipt (an AITBC-style member set)", async () => {
+  it("accepts the published test vector as a receipt (an AITBC-style member set)", async () => {
     const vector = { ...JSON.parse(VECTOR.canonical), signature: { alg: "Ed25519", key_id: VECTOR.keyId, sig: VECTOR.sig } };
     expect(await verifyReceipt(vector, signingOnly())).toEqual({ valid: true, reasons: [] });
   });
