@@ -1,9 +1,11 @@
 // Wire schemas shared across routes. Optional fields also accept null, because AITBC's Python
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
-import { JOB_STATES } from "../model/job";
-import { MINER_STATUSES } from "../model/miner";
 import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
+import type { Same } from "../lib/same-type";
+import { JOB_STATES, type AssignedJob as AssignedJobShape, type Constraints as ConstraintsShape } from "../model/job";
+import { MINER_STATUSES } from "../model/miner";
+import type { Receipt as ReceiptShape } from "../model/receipt";
 
 export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
 export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");
@@ -23,7 +25,7 @@ export const checkJsonWithin = (maxDepth: number) => (value: unknown, ctx: z.Ref
 export const checkJson = checkJsonWithin(MAX_JSON_DEPTH);
 export const JsonObject = z.record(z.string(), z.unknown()).superRefine(checkJson);
 
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined).optional();
 
 export const Constraints = z
   .object({
@@ -37,6 +39,7 @@ export const Constraints = z
   })
   .strict()
   .openapi("Constraints");
+true satisfies Same<z.output<typeof Constraints>, ConstraintsShape>;
 
 export const JobError = z.object({ code: z.string(), message: z.string() }).nullable();
 
@@ -62,15 +65,41 @@ export const AssignedJob = z
   .object({
     job_id: JobId,
     payload: JsonObject,
-    constraints: JsonObject,
+    constraints: Constraints,
     lease_id: LeaseId,
     lease_expires_at: z.string(),
     attempt: z.number().int(),
     expires_at: z.string(),
   })
   .openapi("AssignedJob");
+true satisfies Same<z.output<typeof AssignedJob>, AssignedJobShape>;
 
-export const Receipt = JsonObject.openapi("Receipt");
+const ReceiptSignature = z.object({ alg: z.literal("Ed25519"), key_id: z.string(), sig: z.string() });
+
+/** A receipt as the coordinator issues it (docs/receipts.md). */
+export const Receipt = z
+  .object({
+    version: z.literal("1.0"),
+    receipt_id: z.string(),
+    job_id: z.string(),
+    provider: z.string(),
+    client: z.string(),
+    units: z.number(),
+    unit_type: z.string(),
+    price: z.number(),
+    started_at: z.number().int(),
+    completed_at: z.number().int(),
+    duration_ms: z.number(),
+    coordinator_id: z.string(),
+    nonce: z.string(),
+    payload_hash: z.string(),
+    result_hash: z.string(),
+    chain_id: z.number().int().optional(),
+    signature: ReceiptSignature,
+    attestations: z.array(ReceiptSignature).optional(),
+  })
+  .openapi("Receipt");
+true satisfies Same<z.output<typeof Receipt>, ReceiptShape>;
 
 export const Limit = z.coerce.number().int().min(1).max(100).default(20);
 export const Cursor = z.string().max(256).optional();

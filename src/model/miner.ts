@@ -5,7 +5,7 @@ export type MinerStatus = (typeof MINER_STATUSES)[number];
 
 export interface Capabilities {
   /** memory_mb is null when the miner could not read it (AITBC's GPU probe); such a GPU fits no min_vram_gb. */
-  gpus?: { name: string; memory_mb: number | null }[];
+  gpus?: { name: string; memory_mb: number | null; [extra: string]: unknown }[];
   cuda?: string;
   models?: string[];
   price?: number;

@@ -1,4 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Same } from "../../lib/same-type";
+import type { Metrics as MetricsShape } from "../../model/job";
+import type { Capabilities as CapabilitiesShape } from "../../model/miner";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
 import { AssignedJob, JobId, JobParams, JobState, JsonObject, LeaseId, MinerId, Receipt, checkJson, optional } from "../../http/schemas";
 
@@ -18,6 +21,7 @@ const Capabilities = z
   .catchall(z.unknown())
   .superRefine(checkJson)
   .openapi("Capabilities");
+true satisfies Same<z.output<typeof Capabilities>, CapabilitiesShape>;
 
 export const RegisterBody = z
   .object({
@@ -38,6 +42,7 @@ const Metrics = z
   })
   // Other members are accepted and ignored: AITBC's miner reports e.g. {"workspace": "/path"}.
   .openapi("Metrics");
+true satisfies Same<z.output<typeof Metrics>, MetricsShape>;
 
 export const register = createRoute({
   method: "post", path: "/miners/register", operationId: "registerMiner", tags, security,
