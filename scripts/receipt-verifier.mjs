@@ -123,12 +123,12 @@ export function verifyReceiptDocument(document, keys) {
     invalid: "SIGNATURE_INVALID",
     untrusted: `KEY_NOT_TRUSTED: ${receipt.signature.key_id}`,
   });
-  attestations.forEach((attestation, index) =>
+  for (const [index, attestation] of attestations.entries()) {
     inspect(attestation, "attestation", `attestations.${index}`, {
       invalid: `ATTESTATION_INVALID: ${index}`,
       untrusted: `ATTESTATION_KEY_NOT_TRUSTED: ${index}`,
-    }),
-  );
+    });
+  }
   if (attestations.length === 0 && keys?.some((k) => k.use === "attestation" && k.status === "active")) {
     reasons.push("ATTESTATION_MISSING");
   }
