@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, uniqueName } from "../helpers/api";
+import * as keyRoutes from "../../src/routes/admin/keys.routes";
+import { call, callRoute, uniqueName } from "../helpers/api";
 import { signV1, signV2 } from "../helpers/signing";
 
 async function createKey(body: Record<string, unknown>) {
-  const res = await call("POST", "/v1/admin/keys", { key: "admin", body });
+  const res = await callRoute(keyRoutes.createKey, { key: "admin", body });
   expect(res.status).toBe(201);
-  return res.body as { key_id: string; principal_id: string; key: string; hmac_secret?: string };
+  return res.body;
 }
 
 /** A call with a key the test created; `body` is sent exactly as given, as signatures cover its bytes. */
@@ -53,11 +54,12 @@ describe("admin key management", () => {
   it("refuses a revoked key at once on this isolate, and revoking twice is harmless", async () => {
     const created = await createKey({ role: "client", name: "temp" });
     expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(200);
-    const revoked = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    const revoke = () => callRoute(keyRoutes.revokeKey, { key: "admin", params: { key_id: created.key_id } });
+    const revoked = await revoke();
     expect(revoked.status).toBe(200);
     expect(revoked.body.revoked_at).toEqual(expect.any(String));
     expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(401);
-    const again = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    const again = await revoke();
     expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
   });
 
