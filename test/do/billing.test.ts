@@ -6,26 +6,19 @@ import { describe, expect, it } from "vitest";
 import { runDoMigrations } from "../../src/queue/do-migrations";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import type { Job } from "../../src/model/job";
-import { freshRegion, liveJob, minerCall, newJob, setClock } from "../helpers/region";
-
-const T0 = Date.UTC(2030, 0, 1);
-
-function minerWith(region: string, minerId: string, capabilities: Record<string, unknown>) {
-  return { minerId, ownerId: "mnr_test", region, capabilities, concurrency: 2 };
-}
+import { leasedJob, liveJob, minerCall, newJob, regionWithMiner, registration, setClock, T0 } from "../helpers/region";
 
 describe("billing facts on the DO's clock", () => {
   it("signs a 155 ms job as 155 ms at the agreed price, however long and dear the miner says it was", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(minerWith(name, "m1", { price: 0.5 }));
-    const job = newJob(name, { constraints: { max_price: 1 } });
-    await api.enqueue(job);
-    const polled = await api.poll(minerCall("m1"), 1, 0);
-    if (!polled.ok) throw new Error("poll refused");
+    const { stub, api, call, job } = await leasedJob({
+      at: T0,
+      concurrency: 2,
+      capabilities: { price: 0.5 },
+      job: { constraints: { max_price: 1 } },
+    });
 
     await setClock(stub, T0 + 155);
-    const done = await api.complete(minerCall("m1"), job.jobId, undefined, { out: 1 }, { units: 1e15, price: 1e15, duration_ms: 1e13 });
+    const done = await api.complete(call, job.jobId, undefined, { out: 1 }, { units: 1e15, price: 1e15, duration_ms: 1e13 });
     if (!done.ok) throw new Error("result refused");
     expect(done.value.receipt).toMatchObject({
       price: 0.5,
@@ -42,17 +35,15 @@ describe("billing facts on the DO's clock", () => {
 
 describe("DO migration 2: lease terms", () => {
   it("gives a job leased before it the terms of its miner's registration, and every other job none", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
     const gpu = { name: "A100", memory_mb: 81920 };
-    await api.register(minerWith(name, "m1", { price: 0.75, gpus: [gpu, gpu] }));
-    await api.register(minerWith(name, "bare", {}));
+    const { name, stub, api, call } = await regionWithMiner({ at: T0, concurrency: 2, capabilities: { price: 0.75, gpus: [gpu, gpu] } });
+    await api.register(registration(name, "bare", 2, {}));
     const running = newJob(name);
     const runningOnBare = newJob(name);
     const queued = newJob(name, { constraints: { gpu: "nobody-has-this" } });
     await api.enqueue(queued);
     await api.enqueue(running);
-    await api.poll(minerCall("m1"), 1, 0);
+    await api.poll(call, 1, 0);
     await api.enqueue(runningOnBare);
     await api.poll(minerCall("bare"), 1, 0);
     expect((await liveJob(stub, running.jobId))!.leaseTerms).toEqual({ price: 0.75, gpus: 2 });
@@ -66,9 +57,9 @@ describe("DO migration 2: lease terms", () => {
       sql.exec("DELETE FROM _migrations WHERE id >= 2");
       runDoMigrations(sql);
     });
-    const after = async (jobId: string) => (await liveJob(stub, jobId)) as Job;
-    expect((await after(running.jobId)).leaseTerms).toEqual({ price: 0.75, gpus: 2 });
-    expect((await after(runningOnBare.jobId)).leaseTerms).toEqual({ price: 0, gpus: 1 });
-    expect((await after(queued.jobId)).leaseTerms).toBeNull();
+    const migrated = async (jobId: string) => (await liveJob(stub, jobId)) as Job;
+    expect((await migrated(running.jobId)).leaseTerms).toEqual({ price: 0.75, gpus: 2 });
+    expect((await migrated(runningOnBare.jobId)).leaseTerms).toEqual({ price: 0, gpus: 1 });
+    expect((await migrated(queued.jobId)).leaseTerms).toBeNull();
   });
 });

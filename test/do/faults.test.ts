@@ -1,30 +1,15 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
-import type { NewJob } from "../../src/queue/state-machine";
 import { describe, expect, it } from "vitest";
 import {
-  alarmAt, d1Events, d1Job, freshRegion, regionByName, liveJob, minerCall, newJob, outboxSize, registration, setClock, setD1Failing,
+  alarmAt, d1Events, d1Job, freshRegion, leasedJob, liveJob, minerCall, newJob, outboxSize, regionByName, regionWithMiner, registration,
+  setClock, setD1Failing, T0,
 } from "../helpers/region";
 
-const T0 = Date.UTC(2030, 0, 1);
 const HEARTBEAT_TIMEOUT_MS = 30_000;
-
-/** A fresh region at T0 with miner "m1" registered and one job leased to it. */
-async function leasedJob(overrides: Partial<NewJob> = {}, concurrency = 1) {
-  const { name, stub, api } = freshRegion();
-  await setClock(stub, T0);
-  await api.register(registration(name, "m1", concurrency));
-  const job = newJob(name, overrides);
-  await api.enqueue(job);
-  const polled = await api.poll(minerCall("m1"), 1, 0);
-  if (!polled.ok || !polled.value[0]) throw new Error("poll refused");
-  return { name, stub, api, job, lease: polled.value[0] };
-}
 
 describe("dead miners", () => {
   it("requeues a dead miner's job; a second miner completes it; the first miner's late result is refused", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "slow"));
+    const { name, stub, api } = await regionWithMiner({ at: T0, minerId: "slow" });
     await api.register(registration(name, "fast"));
     const job = newJob(name);
     await api.enqueue(job);
@@ -51,31 +36,26 @@ describe("dead miners", () => {
   });
 
   it("marks a silent miner OFFLINE by alarm and brings it back ONLINE on heartbeat, its old lease still lost", async () => {
-    const { name, stub, api, job, lease } = await leasedJob();
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0 });
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
     const { env } = await import("cloudflare:workers");
     const status = () => env.DB.prepare("SELECT status FROM miners WHERE miner_id = 'm1'").first<{ status: string }>();
     expect((await status())!.status).toBe("OFFLINE");
-    await api.heartbeat(minerCall("m1"), {});
+    await api.heartbeat(call, {});
     expect((await status())!.status).toBe("ONLINE");
-    const late = await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "X", message: "" }, true);
+    const late = await api.fail(call, job.jobId, lease.lease_id, { code: "X", message: "" }, true);
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
   });
 
   it("fails a job whose last attempt's miner died", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const job = newJob(name, { maxAttempts: 1 });
-    await api.enqueue(job);
-    await api.poll(minerCall("m1"), 1, 0);
+    const { stub, job } = await leasedJob({ at: T0, job: { maxAttempts: 1 } });
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "FAILED", attempts: 1, error: { code: "LEASE_EXPIRED" } });
   });
 
   it("keeps a miner alive while its long-poll is parked", async () => {
-    const { stub, api, lease } = await leasedJob({}, 2);
-    const parked = api.poll(minerCall("m1"), 1, 2);
+    const { stub, api, call, lease } = await leasedJob({ at: T0, concurrency: 2 });
+    const parked = api.poll(call, 1, 2);
     await new Promise((r) => setTimeout(r, 50));
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS + 1);
     expect(await liveJob(stub, lease.job_id)).toMatchObject({ state: "RUNNING" });
@@ -85,30 +65,30 @@ describe("dead miners", () => {
 
 describe("retries and expiry", () => {
   it("does not offer a retried job again before its backoff has passed", async () => {
-    const { name, stub, api, job, lease } = await leasedJob();
-    const failed = await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "OOM", message: "oom" }, true);
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0 });
+    const failed = await api.fail(call, job.jobId, lease.lease_id, { code: "OOM", message: "oom" }, true);
     expect(failed).toEqual({ ok: true, value: { state: "QUEUED" } });
     // RETRY_BACKOFF_BASE_SECONDS is 2: the first retry waits 2 s, the second 4 s.
     await setClock(stub, T0 + 1999);
-    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    expect(await api.poll(call, 1, 0)).toEqual({ ok: true, value: [] });
     await setClock(stub, T0 + 2000);
-    const again = await api.poll(minerCall("m1"), 1, 0);
+    const again = await api.poll(call, 1, 0);
     if (!again.ok) throw new Error("poll refused");
     expect(again.value[0]).toMatchObject({ job_id: job.jobId, attempt: 2 });
-    await api.fail(minerCall("m1"), job.jobId, again.value[0]!.lease_id, { code: "OOM", message: "oom" }, true);
+    await api.fail(call, job.jobId, again.value[0]!.lease_id, { code: "OOM", message: "oom" }, true);
     await setClock(stub, T0 + 2000 + 3999);
-    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    expect(await api.poll(call, 1, 0)).toEqual({ ok: true, value: [] });
     await setClock(stub, T0 + 2000 + 4000);
-    const third = await api.poll(minerCall("m1"), 1, 0);
+    const third = await api.poll(call, 1, 0);
     if (!third.ok) throw new Error("poll refused");
-    await api.fail(minerCall("m1"), job.jobId, third.value[0]!.lease_id, { code: "OOM", message: "last" }, true);
+    await api.fail(call, job.jobId, third.value[0]!.lease_id, { code: "OOM", message: "last" }, true);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "FAILED", attempts: 3, error: { code: "OOM", message: "last" } });
   });
 
   it("hands a job whose backoff ends to a parked poll, woken by the alarm", async () => {
-    const { name, stub, api, job, lease } = await leasedJob();
-    await api.fail(minerCall("m1"), job.jobId, lease.lease_id, { code: "E", message: "" }, true);
-    const parked = api.poll(minerCall("m1"), 1, 10);
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0 });
+    await api.fail(call, job.jobId, lease.lease_id, { code: "E", message: "" }, true);
+    const parked = api.poll(call, 1, 10);
     await new Promise((r) => setTimeout(r, 50));
     await alarmAt(stub, T0 + 2000);
     const res = await parked;
@@ -125,13 +105,13 @@ describe("retries and expiry", () => {
   });
 
   it("expires a RUNNING job and tells its miner through cancel on the next heartbeat", async () => {
-    const { name, stub, api, job, lease } = await leasedJob({ ttlSeconds: 10 });
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0, job: { ttlSeconds: 10 } });
     await setClock(stub, T0 + 9000);
-    await api.heartbeat(minerCall("m1"), {});
+    await api.heartbeat(call, {});
     await alarmAt(stub, T0 + 10_000);
     expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
-    expect(await api.heartbeat(minerCall("m1"), {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
-    const late = await api.complete(minerCall("m1"), job.jobId, lease.lease_id, {}, {});
+    expect(await api.heartbeat(call, {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
+    const late = await api.complete(call, job.jobId, lease.lease_id, {}, {});
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
   });
 });
@@ -139,10 +119,10 @@ describe("retries and expiry", () => {
 describe("exactly one outcome", () => {
   it("lets a cancel racing a result end the job exactly one way", async () => {
     for (let round = 0; round < 5; round++) {
-      const { name, stub, api, job, lease } = await leasedJob();
+      const { api, call, job, lease } = await leasedJob({ at: T0 });
       const [canceled, completed] = await Promise.all([
         api.cancel(job.jobId, "cli_test"),
-        api.complete(minerCall("m1"), job.jobId, lease.lease_id, { r: round }, {}),
+        api.complete(call, job.jobId, lease.lease_id, { r: round }, {}),
       ]);
       const final = await d1Job(job.jobId);
       if (final!.state === "CANCELED") {
@@ -158,8 +138,8 @@ describe("exactly one outcome", () => {
 
   it("issues one receipt for two concurrent identical results", async () => {
     const { env } = await import("cloudflare:workers");
-    const { name, stub, api, job, lease } = await leasedJob();
-    const send = () => api.complete(minerCall("m1"), job.jobId, lease.lease_id, { same: true }, { units: 1 });
+    const { api, call, job, lease } = await leasedJob({ at: T0 });
+    const send = () => api.complete(call, job.jobId, lease.lease_id, { same: true }, { units: 1 });
     const [a, b] = await Promise.all([send(), send()]);
     expect(a.ok && b.ok).toBe(true);
     if (a.ok && b.ok) expect(a.value.receipt).toEqual(b.value.receipt);
@@ -180,39 +160,35 @@ describe("exactly one outcome", () => {
   });
 
   it("never moves a job out of a final state", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
+    const { name, stub, api, call } = await regionWithMiner({ at: T0 });
     const job = newJob(name, { ttlSeconds: 5 });
     await api.enqueue(job);
     await api.cancel(job.jobId, "cli_test");
     await alarmAt(stub, T0 + 10_000);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "CANCELED" });
-    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
+    expect(await api.poll(call, 1, 0)).toEqual({ ok: true, value: [] });
   });
 });
 
 describe("drain", () => {
   it("lets a draining miner finish what it holds but gives it nothing new", async () => {
-    const { name, api, job: held, lease } = await leasedJob({}, 2);
-    await api.drain(minerCall("m1"));
+    const { name, api, call, job: held, lease } = await leasedJob({ at: T0, concurrency: 2 });
+    await api.drain(call);
     await api.enqueue(newJob(name));
-    expect(await api.poll(minerCall("m1"), 1, 0)).toEqual({ ok: true, value: [] });
-    expect((await api.complete(minerCall("m1"), held.jobId, lease.lease_id, {}, {})).ok).toBe(true);
+    expect(await api.poll(call, 1, 0)).toEqual({ ok: true, value: [] });
+    expect((await api.complete(call, held.jobId, lease.lease_id, {}, {})).ok).toBe(true);
   });
 });
 
 describe("DO and D1 convergence", () => {
   it("keeps every change in the outbox while D1 fails and converges in order after it recovers", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
+    const { name, stub, api, call } = await regionWithMiner({ at: T0 });
     await setD1Failing(stub, true);
     const job = newJob(name);
     expect((await api.enqueue(job)).ok).toBe(true);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
+    const lease = await api.poll(call, 1, 0);
     if (!lease.ok) throw new Error("poll refused");
-    expect((await api.complete(minerCall("m1"), job.jobId, lease.value[0]!.lease_id, { v: 1 }, {})).ok).toBe(true);
+    expect((await api.complete(call, job.jobId, lease.value[0]!.lease_id, { v: 1 }, {})).ok).toBe(true);
     expect(await d1Job(job.jobId)).toBeNull();
     expect(await outboxSize(stub)).toBeGreaterThan(0);
 
@@ -224,14 +200,12 @@ describe("DO and D1 convergence", () => {
   });
 
   it("keeps queue, leases and pending outbox across an eviction", async () => {
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "m1"));
-    const leasedJob = newJob(name, { priority: 10 });
+    const { name, stub, api, call } = await regionWithMiner({ at: T0 });
+    const leased = newJob(name, { priority: 10 });
     const queuedJob = newJob(name);
-    await api.enqueue(leasedJob);
+    await api.enqueue(leased);
     await api.enqueue(queuedJob);
-    const lease = await api.poll(minerCall("m1"), 1, 0);
+    const lease = await api.poll(call, 1, 0);
     if (!lease.ok) throw new Error("poll refused");
     await setD1Failing(stub, true);
     await api.cancel(queuedJob.jobId, "cli_test");
@@ -239,18 +213,17 @@ describe("DO and D1 convergence", () => {
 
     await setClock(stub, T0 + 1000);
     expect(await outboxSize(stub)).toBeGreaterThan(0);
-    const done = await api.complete(minerCall("m1"), leasedJob.jobId, lease.value[0]!.lease_id, { ok: true }, {});
+    const done = await api.complete(call, leased.jobId, lease.value[0]!.lease_id, { ok: true }, {});
     expect(done.ok).toBe(true);
     expect(await outboxSize(stub)).toBe(0);
     expect(await d1Job(queuedJob.jobId)).toMatchObject({ state: "CANCELED" });
-    expect(await d1Job(leasedJob.jobId)).toMatchObject({ state: "COMPLETED" });
+    expect(await d1Job(leased.jobId)).toMatchObject({ state: "COMPLETED" });
   });
 
   it("fails a parked long-poll cleanly when the DO is reset", async () => {
-    const { name, api } = freshRegion();
-    await api.register(registration(name, "m1"));
+    const { name, api, call } = await regionWithMiner();
     const started = Date.now();
-    const parked = api.poll(minerCall("m1"), 1, 20).then(
+    const parked = api.poll(call, 1, 20).then(
       (value) => ({ settled: "value" as const, value }),
       (error: unknown) => ({ settled: "error" as const, error }),
     );
@@ -262,30 +235,30 @@ describe("DO and D1 convergence", () => {
     // The miner polls again (through a new stub: the old one saw the reset) and gets work from the same queue.
     const { api: restarted } = regionByName(name);
     await restarted.enqueue(newJob(name));
-    const again = await restarted.poll(minerCall("m1"), 1, 0);
+    const again = await restarted.poll(call, 1, 0);
     expect(again.ok && again.value).toHaveLength(1);
   });
 });
 
 describe("a miner's list of the jobs it holds", () => {
   it("gives back a lease the miner does not hold once the grace period has passed, and never before", async () => {
-    const { stub, api, job, lease } = await leasedJob();
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0 });
     // HEARTBEAT_INTERVAL_SECONDS is 10: the grace period is two intervals.
     await setClock(stub, T0 + 19_000);
-    await api.heartbeat(minerCall("m1"), {}, []);
+    await api.heartbeat(call, {}, []);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING", leaseId: lease.lease_id });
     await setClock(stub, T0 + 20_000);
-    await api.heartbeat(minerCall("m1"), {}, [job.jobId]);
+    await api.heartbeat(call, {}, [job.jobId]);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING" });
-    await api.heartbeat(minerCall("m1"), {}, []);
+    await api.heartbeat(call, {}, []);
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "QUEUED", attempts: 1 });
     expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "lease_lost"]);
   });
 
   it("ignores a count instead of a list", async () => {
-    const { stub, api, job } = await leasedJob();
+    const { stub, api, call, job } = await leasedJob({ at: T0 });
     await setClock(stub, T0 + 60_000);
-    await api.heartbeat(minerCall("m1"), { inflight: 0 });
+    await api.heartbeat(call, { inflight: 0 });
     expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING" });
   });
 });
@@ -293,15 +266,13 @@ describe("a miner's list of the jobs it holds", () => {
 describe("what admins see of a miner", () => {
   it("refreshes the miner's D1 row (last seen, reports) from heartbeats at most once a minute", async () => {
     const { env } = await import("cloudflare:workers");
-    const { name, stub, api } = freshRegion();
-    await setClock(stub, T0);
-    await api.register(registration(name, "watched"));
+    const { stub, api, call } = await regionWithMiner({ at: T0, minerId: "watched" });
     const row = () => env.DB.prepare("SELECT last_seen_at, reported FROM miners WHERE miner_id = 'watched'").first<{ last_seen_at: number; reported: string | null }>();
     await setClock(stub, T0 + 30_000);
-    await api.heartbeat(minerCall("watched"), { status: "busy" });
+    await api.heartbeat(call, { status: "busy" });
     expect((await row())!.last_seen_at).toBe(T0);
     await setClock(stub, T0 + 60_000);
-    await api.heartbeat(minerCall("watched"), { status: "idle" });
+    await api.heartbeat(call, { status: "idle" });
     expect(await row()).toEqual({ last_seen_at: T0 + 60_000, reported: JSON.stringify({ status: "idle" }) });
   });
 });

@@ -1,5 +1,7 @@
 import type { RouteConfig, z } from "@hono/zod-openapi";
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { createApp } from "../../src/app";
 import type { ErrorBody } from "../../src/http/schemas";
 import { scanForSecrets } from "./leak-scan";
 import { TEST_KEYS } from "./test-bindings";
@@ -25,19 +27,54 @@ export interface TextResponse {
   text: string;
 }
 
-/**
- * The one door tests use into the Worker: every response body and header is scanned for test secrets
- * (see leak-scan.ts). An event stream that is still open is not read: its body is cancelled.
- */
-export async function fetchApp(request: Request): Promise<TextResponse> {
-  const res = await exports.default.fetch(request);
-  const label = `${request.method} ${new URL(request.url).pathname}`;
-  const streaming = (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+const labelOf = (request: Request): string => `${request.method} ${new URL(request.url).pathname}`;
+const isEventStream = (res: Response): boolean => (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+
+function scanHeaders(label: string, headers: Headers): void {
+  for (const [name, value] of headers) scanForSecrets(`${label} header ${name}`, value);
+}
+
+/** Reads a response and scans its headers and body; an event stream that is still open is cancelled unread. */
+async function readScanned(label: string, res: Response): Promise<TextResponse> {
+  const streaming = isEventStream(res);
   if (streaming) await res.body?.cancel();
   const text = streaming ? "" : await res.text();
   scanForSecrets(`${label} body`, text);
-  for (const [name, value] of res.headers) scanForSecrets(`${label} header ${name}`, value);
+  scanHeaders(label, res.headers);
   return { status: res.status, headers: res.headers, text };
+}
+
+// The doors into the Worker. Every test goes through one of them (test/node/one-door.test.ts checks
+// that no other file calls the Worker), so every response is scanned for test secrets (see
+// leak-scan.ts). What no door scans, and why:
+//  - the Durable Object tests (test/do/) call the region DO's RPC methods: their results never leave
+//    the Worker as a response;
+//  - test/e2e/ runs `wrangler dev` in Node with the keys of .dev.vars, not the test keys.
+
+/** The door for a whole answer: every header and the body are scanned. */
+export async function fetchApp(request: Request): Promise<TextResponse> {
+  return readScanned(labelOf(request), await exports.default.fetch(request));
+}
+
+/** The Worker with other settings than the test project's (e.g. another ALLOW_ORIGINS), behind the same scan. */
+export async function fetchAppWith(settings: Record<string, string>, request: Request): Promise<TextResponse> {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(request, { ...env, ...settings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return readScanned(labelOf(request), res);
+}
+
+/**
+ * The door for an answer read as it arrives (an event stream, a WebSocket): scans the headers, and the
+ * body of any other answer (a refusal), then hands the Response back unread. The caller scans every
+ * frame or message it reads with scanForSecrets.
+ */
+export async function openApp(request: Request): Promise<Response> {
+  const res = await exports.default.fetch(request);
+  const label = labelOf(request);
+  scanHeaders(label, res.headers);
+  if (!res.webSocket && !isEventStream(res)) scanForSecrets(`${label} body`, await res.clone().text());
+  return res;
 }
 
 export function appRequest(method: string, path: string, options: CallOptions = {}): Request {

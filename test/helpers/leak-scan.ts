@@ -1,6 +1,6 @@
-// Secrets the tests run with must never show up in a response or a log line. `call` and the console
-// hooks of test/setup/leak-scan.ts hand every response and log line to `scanForSecrets`; the setup
-// file's afterAll fails the test file if any of them held a secret.
+// Secrets the tests run with must never show up in a response or a log line. The doors of
+// test/helpers/api.ts and the console hooks of test/setup/leak-scan.ts hand every response and log line
+// to `scanForSecrets`; the setup file's afterAll fails the test file if any of them held a secret.
 import { ROTATED_SEED, TEST_KEYS, TEST_SEEDS } from "./test-bindings";
 
 const SECRETS: [name: string, value: string][] = [

@@ -86,8 +86,42 @@ export function newJob(region: string, overrides: Partial<NewJob> = {}): NewJob 
 
 export const GPU_MINER = { capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 }, concurrency: 1 };
 
-export function registration(region: string, minerId: string, concurrency = 1) {
-  return { minerId, ownerId: "mnr_test", region, capabilities: GPU_MINER.capabilities, concurrency };
+export function registration(
+  region: string,
+  minerId: string,
+  concurrency = 1,
+  capabilities: Record<string, unknown> = GPU_MINER.capabilities,
+) {
+  return { minerId, ownerId: "mnr_test", region, capabilities, concurrency };
 }
 
 export const minerCall = (minerId: string) => ({ minerId, ownerId: "mnr_test" });
+
+/** A time far from the real clock, where the DO tests pin the clock to start. */
+export const T0 = Date.UTC(2030, 0, 1);
+
+export interface MinerSetup {
+  /** Pins the DO's clock there first; left alone when not given. */
+  at?: number;
+  minerId?: string;
+  concurrency?: number;
+  capabilities?: Record<string, unknown>;
+}
+
+/** A fresh region with one miner registered (by default "m1", an A100, one job at a time); `call` is that miner's. */
+export async function regionWithMiner({ at, minerId = "m1", concurrency = 1, capabilities }: MinerSetup = {}) {
+  const region = freshRegion();
+  if (at !== undefined) await setClock(region.stub, at);
+  await region.api.register(registration(region.name, minerId, concurrency, capabilities));
+  return { ...region, call: minerCall(minerId) };
+}
+
+/** regionWithMiner with one job (`job` overrides newJob's fields) enqueued and leased to the miner. */
+export async function leasedJob(setup: MinerSetup & { job?: Partial<NewJob> } = {}) {
+  const region = await regionWithMiner(setup);
+  const job = newJob(region.name, setup.job);
+  await region.api.enqueue(job);
+  const polled = await region.api.poll(region.call, 1, 0);
+  if (!polled.ok || !polled.value[0]) throw new Error("poll refused");
+  return { ...region, job, lease: polled.value[0] };
+}

@@ -1,6 +1,6 @@
 // Billing facts in receipts: the coordinator signs the price agreed at lease, its own times and
 // bounded units, whatever the miner's metrics claim (docs/receipts.md, "Billing facts").
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, minerCall, pollAs, registerMiner, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
 import { liveJob, regionByName } from "../helpers/region";
@@ -91,14 +91,7 @@ describe("a result cannot make the coordinator sign billing figures of its choos
 describe("AITBC's coordinator flow", () => {
   it("gives a receipt to a miner without GPUs that polls and at once posts its result without lease_id", async () => {
     const created = await call("POST", "/v1/admin/keys", { key: "admin", body: { role: "miner", name: "aitbc flow" } });
-    const bearer = (path: string, body: unknown) =>
-      exports.default
-        .fetch(new Request(`http://coordinator.test${path}`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${created.body.key}`, "content-type": "application/json" },
-          body: JSON.stringify(body),
-        }))
-        .then(async (res) => ({ status: res.status, body: await res.json<any>() }));
+    const bearer = (path: string, body: unknown) => call("POST", path, { body, headers: { Authorization: `Bearer ${created.body.key}` } });
 
     expect((await bearer("/v1/miners/register", { capabilities: { price: 1 } })).status).toBe(200);
     await submit({ payload: { prompt: "hello" }, priority: 100 });

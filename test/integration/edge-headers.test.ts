@@ -1,8 +1,5 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { call } from "../helpers/api";
+import { call, fetchAppWith } from "../helpers/api";
 
 const ALLOW_HEADERS = ["X-Api-Key", "Authorization", "Content-Type", "Idempotency-Key", "X-Miner-Id", "X-Request-Id", "X-Signature"];
 const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"];
@@ -16,14 +13,6 @@ function expectSecurityHeaders(headers: Headers, cacheControl = "no-store") {
   expect(headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
   expect(headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
   expect(headers.get("cache-control")).toBe(cacheControl);
-}
-
-/** The Worker with other settings than the test project's, e.g. another ALLOW_ORIGINS. */
-async function withSettings(settings: Record<string, string>, request: Request): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await createApp().fetch(request, { ...env, ...settings }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
 }
 
 const preflight = (path: string, origin = "https://app.example") =>
@@ -66,11 +55,11 @@ describe("CORS with a list of origins", () => {
   const settings = { ALLOW_ORIGINS: "https://app.example, https://admin.example" };
 
   it("echoes a listed origin, with Vary: Origin", async () => {
-    const pre = await withSettings(settings, preflight("/v1/jobs", "https://admin.example"));
+    const pre = await fetchAppWith(settings, preflight("/v1/jobs", "https://admin.example"));
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe("https://admin.example");
     expect(list(pre.headers.get("vary"))).toContain("origin");
-    const get = await withSettings(settings, new Request("http://coordinator.test/v1/health", { headers: { Origin: "https://app.example" } }));
+    const get = await fetchAppWith(settings, new Request("http://coordinator.test/v1/health", { headers: { Origin: "https://app.example" } }));
     expect(get.status).toBe(200);
     expect(get.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(list(get.headers.get("vary"))).toContain("origin");
@@ -79,16 +68,16 @@ describe("CORS with a list of origins", () => {
 
   it("gives an unlisted origin no Access-Control-Allow-Origin at all", async () => {
     for (const origin of ["https://evil.example", "https://app.example.evil.example", "null"]) {
-      const pre = await withSettings(settings, preflight("/v1/jobs", origin));
+      const pre = await fetchAppWith(settings, preflight("/v1/jobs", origin));
       expect(pre.status).toBe(204);
       expect(pre.headers.has("access-control-allow-origin"), origin).toBe(false);
-      const get = await withSettings(settings, new Request("http://coordinator.test/v1/health", { headers: { Origin: origin } }));
+      const get = await fetchAppWith(settings, new Request("http://coordinator.test/v1/health", { headers: { Origin: origin } }));
       expect(get.headers.has("access-control-allow-origin"), origin).toBe(false);
     }
   });
 
   it("allows no origin when ALLOW_ORIGINS is empty", async () => {
-    const pre = await withSettings({ ALLOW_ORIGINS: "" }, preflight("/v1/jobs"));
+    const pre = await fetchAppWith({ ALLOW_ORIGINS: "" }, preflight("/v1/jobs"));
     expect(pre.status).toBe(204);
     expect(pre.headers.has("access-control-allow-origin")).toBe(false);
   });

@@ -1,15 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
+import { appRequest, call, type KeyName, minerCall, openApp, pollAs, soloMinerAndJob, submit } from "../helpers/api";
+import { scanForSecrets } from "../helpers/leak-scan";
 import { freshRegion } from "../helpers/region";
-import { TEST_KEYS } from "../helpers/test-bindings";
 
 async function openStream(jobId: string) {
-  const res = await exports.default.fetch(
-    new Request(`http://coordinator.test/v1/jobs/${jobId}/events`, { headers: { "X-Api-Key": TEST_KEYS.client, Accept: "text/event-stream" } }),
-  );
+  const res = await openApp(appRequest("GET", `/v1/jobs/${jobId}/events`, { key: "client", headers: { Accept: "text/event-stream" } }));
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/event-stream");
   return res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -24,7 +21,9 @@ async function readEvents(reader: ReadableStreamDefaultReader<string>, count = I
     if (done) break;
     buffer += value;
     for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-      const data = buffer.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+      const frame = buffer.slice(0, end);
+      scanForSecrets("job event stream frame", frame);
+      const data = frame.split("\n").find((l) => l.startsWith("data: "));
       if (data) events.push(JSON.parse(data.slice(6)));
       buffer = buffer.slice(end + 2);
     }
@@ -61,14 +60,15 @@ describe("job event stream", () => {
   });
 });
 
-async function openSocket(jobId: string, key: string = TEST_KEYS.client) {
-  const res = await exports.default.fetch(
-    new Request(`http://coordinator.test/v1/jobs/${jobId}/events`, { headers: { "X-Api-Key": key, Upgrade: "websocket" } }),
-  );
+async function openSocket(jobId: string, key: KeyName = "client") {
+  const res = await openApp(appRequest("GET", `/v1/jobs/${jobId}/events`, { key, headers: { Upgrade: "websocket" } }));
   const socket = res.webSocket;
   const messages: { type: string; state: string }[] = [];
   const closed = new Promise<number>((resolve) => socket?.addEventListener("close", (e) => resolve(e.code)));
-  socket?.addEventListener("message", (e) => messages.push(JSON.parse(String(e.data))));
+  socket?.addEventListener("message", (e) => {
+    scanForSecrets("job event WebSocket message", String(e.data));
+    messages.push(JSON.parse(String(e.data)));
+  });
   socket?.accept();
   return { status: res.status, socket, messages, closed };
 }
@@ -133,7 +133,7 @@ describe("job events over WebSocket", () => {
 
   it("refuses another client's job with 404 before upgrading", async () => {
     const job = await submit({ payload: {} });
-    const ws = await openSocket(job.body.job_id, TEST_KEYS.client2);
+    const ws = await openSocket(job.body.job_id, "client2");
     expect(ws.status).toBe(404);
     expect(ws.socket).toBeNull();
   });

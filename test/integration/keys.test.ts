@@ -1,20 +1,19 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, uniqueName } from "../helpers/api";
+import * as keyRoutes from "../../src/routes/admin/keys.routes";
+import { call, callRoute, uniqueName } from "../helpers/api";
 import { signV1, signV2 } from "../helpers/signing";
 
 async function createKey(body: Record<string, unknown>) {
-  const res = await call("POST", "/v1/admin/keys", { key: "admin", body });
+  const res = await callRoute(keyRoutes.createKey, { key: "admin", body });
   expect(res.status).toBe(201);
-  return res.body as { key_id: string; principal_id: string; key: string; hmac_secret?: string };
+  return res.body;
 }
 
-async function withKey(key: string, method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) {
-  const headers = new Headers({ "X-Api-Key": key, ...init.headers });
-  if (init.body !== undefined) headers.set("content-type", "application/json");
-  const res = await exports.default.fetch(new Request(`http://coordinator.test${path}`, { method, headers, body: init.body }));
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+/** A call with a key the test created; `body` is sent exactly as given, as signatures cover its bytes. */
+function withKey(key: string, method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) {
+  const contentType: Record<string, string> = init.body === undefined ? {} : { "content-type": "application/json" };
+  return call(method, path, { rawBody: init.body, headers: { "X-Api-Key": key, ...init.headers, ...contentType } });
 }
 
 const signed = (secret: string, method: string, path: string, body: string, at?: number) => signV2(secret, { method, path, body }, at);
@@ -55,11 +54,12 @@ describe("admin key management", () => {
   it("refuses a revoked key at once on this isolate, and revoking twice is harmless", async () => {
     const created = await createKey({ role: "client", name: "temp" });
     expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(200);
-    const revoked = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    const revoke = () => callRoute(keyRoutes.revokeKey, { key: "admin", params: { key_id: created.key_id } });
+    const revoked = await revoke();
     expect(revoked.status).toBe(200);
     expect(revoked.body.revoked_at).toEqual(expect.any(String));
     expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(401);
-    const again = await call("DELETE", `/v1/admin/keys/${created.key_id}`, { key: "admin" });
+    const again = await revoke();
     expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
   });
 

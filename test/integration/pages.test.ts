@@ -1,12 +1,8 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, minerCall, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, callText, type KeyName, minerCall, registerMiner, submit, uniqueName } from "../helpers/api";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
-async function get(path: string, headers: Record<string, string> = {}) {
-  const res = await exports.default.fetch(new Request(`http://coordinator.test${path}`, { headers }));
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
+const get = (path: string, key?: KeyName) => callText("GET", path, { key });
 
 describe("operator pages", () => {
   it("serves the admin dashboard and its assets, never cached, with a CSP that allows only its own files", async () => {
@@ -44,7 +40,7 @@ describe("GET /metrics", () => {
     const minerId = uniqueName("m");
     await registerMiner(minerId, { region: "eu-west" });
     await minerCall(minerId, "/v1/miners/heartbeat", {});
-    const res = await get("/metrics", { "X-Api-Key": TEST_KEYS.admin });
+    const res = await get("/metrics", "admin");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     expect(res.text).toMatch(/^# TYPE edge_coordinator_jobs gauge$/m);

@@ -1,4 +1,3 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call } from "../helpers/api";
 import { signV1, signV2 } from "../helpers/signing";
@@ -14,9 +13,7 @@ describe("with HMAC_REQUIRED=true", () => {
   it("accepts a bootstrap key's request signed with the key itself", async () => {
     for (const [sign, path] of [[signV1, "/v1/jobs?limit=1"], [signV2, "/v1/jobs?limit=2"]] as const) {
       const signature = await sign(TEST_KEYS.client, { method: "GET", path });
-      const res = await exports.default.fetch(
-        new Request(`http://coordinator.test${path}`, { headers: { "X-Api-Key": TEST_KEYS.client, "X-Signature": signature } }),
-      );
+      const res = await call("GET", path, { key: "client", headers: { "X-Signature": signature } });
       expect(res.status, signature).toBe(200);
     }
   });

@@ -1,6 +1,6 @@
 // Records every console line written while a test file runs (the Worker, its Durable Objects and the
 // tests share this isolate) and, after the file, fails if a test key or seed appeared in one of them
-// or in a response that test/helpers/api.ts `call` received.
+// or in a response that came through a door of test/helpers/api.ts.
 import { afterAll, expect } from "vitest";
 import { leaksFound, scanForSecrets } from "../helpers/leak-scan";
 
