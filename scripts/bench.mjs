@@ -97,7 +97,11 @@ results.pollAndResult = await pool(jobIds.length, async (i) => {
   const polled = await api("POST", "/v1/miners/poll", key, { max_wait_seconds: 0 });
   count("pollAndResult", polled.status);
   if (polled.status !== 200) return polled.ms;
-  const done = await api("POST", `/v1/miners/${polled.body.job_id}/result`, key, { result: { ok: true }, metrics: { units: 1 }, lease_id: polled.body.lease_id });
+  const done = await api("POST", `/v1/miners/${polled.body.job_id}/result`, key, {
+    result: { ok: true },
+    metrics: { units: 1 },
+    lease_id: polled.body.lease_id,
+  });
   count("pollAndResult", done.status);
   if (done.status === 200) receipt = done.body.receipt;
   return polled.ms + done.ms;
@@ -106,7 +110,9 @@ results.pollAndResult = await pool(jobIds.length, async (i) => {
 /** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
 function residentMiB() {
   try {
-    const pids = execFileSync("pgrep", ["-g", String(server.pid)], { encoding: "utf8" }).trim().split("\n");
+    const pids = execFileSync("pgrep", ["-g", String(server.pid)], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     const kb = pids.reduce((sum, pid) => {
       const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m);
       return sum + (line ? Number(line[1]) : 0);

@@ -83,7 +83,10 @@ export async function startDevServer({ timeoutMs = 120_000 } = {}) {
 
   try {
     const base = await new Promise((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no "listening" line within ${timeoutMs / 1000} s:\n${output.slice(-4000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`no "listening" line within ${timeoutMs / 1000} s:\n${output.slice(-4000)}`)),
+        timeoutMs,
+      );
       const onData = (chunk) => {
         output += chunk.toString();
         const ready = READY_LINE.exec(output);

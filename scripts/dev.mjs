@@ -51,7 +51,7 @@ if (!existsSync(varsFile)) {
 // Wrangler needs Node >= 22.12; the `node` devDependency provides it when the shell's node is older.
 const [major, minor] = process.versions.node.split(".").map(Number);
 const localNode = join(root, "node_modules", "node", "bin", "node");
-const nodeBin = (major > 22 || (major === 22 && minor >= 12)) || !existsSync(localNode) ? process.execPath : localNode;
+const nodeBin = major > 22 || (major === 22 && minor >= 12) || !existsSync(localNode) ? process.execPath : localNode;
 const wranglerJs = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 if (!existsSync(wranglerJs)) fail("wrangler is not installed: run `npm install` first");
 const persist = process.env.PERSIST_DIR ? ["--persist-to", resolve(process.env.PERSIST_DIR)] : [];
@@ -69,8 +69,7 @@ function wrangler(args, options = {}) {
   });
 }
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () =>
-    child && child.exitCode === null ? child.kill(signal) : process.exit(128 + constants.signals[signal]));
+  process.on(signal, () => (child && child.exitCode === null ? child.kill(signal) : process.exit(128 + constants.signals[signal])));
 }
 
 function portIsFree() {

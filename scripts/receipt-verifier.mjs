@@ -8,10 +8,21 @@ import canonicalize from "canonicalize";
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 // Members with a known type, in the order docs/receipts.md checks them.
 const MEMBER_TYPES = [
-  ["receipt_id", "string"], ["job_id", "string"], ["provider", "string"], ["client", "string"],
-  ["units", "number"], ["unit_type", "string"], ["price", "number"], ["started_at", "number"],
-  ["completed_at", "number"], ["duration_ms", "number"], ["coordinator_id", "string"], ["nonce", "string"],
-  ["payload_hash", "string"], ["result_hash", "string"], ["chain_id", "number"],
+  ["receipt_id", "string"],
+  ["job_id", "string"],
+  ["provider", "string"],
+  ["client", "string"],
+  ["units", "number"],
+  ["unit_type", "string"],
+  ["price", "number"],
+  ["started_at", "number"],
+  ["completed_at", "number"],
+  ["duration_ms", "number"],
+  ["coordinator_id", "string"],
+  ["nonce", "string"],
+  ["payload_hash", "string"],
+  ["result_hash", "string"],
+  ["chain_id", "number"],
 ];
 const MAX_DEPTH = 32;
 const NOT_A_SIGNATURE = "expected exactly {alg, key_id, sig}, all strings";
@@ -215,7 +226,11 @@ function contentHash(value) {
 }
 
 function isSignature(value) {
-  return isRecord(value) && hasExactly(value, ["alg", "key_id", "sig"]) && ["alg", "key_id", "sig"].every((name) => typeof value[name] === "string");
+  return (
+    isRecord(value) &&
+    hasExactly(value, ["alg", "key_id", "sig"]) &&
+    ["alg", "key_id", "sig"].every((name) => typeof value[name] === "string")
+  );
 }
 
 function hasExactly(record, names) {

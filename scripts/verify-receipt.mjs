@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Usage: node scripts/verify-receipt.mjs <receipt.json> [--keys <url or file>]
 // Exit status: 0 valid, 1 invalid, 2 no verdict (usage or input error, or a crash: never 1).
-import { InputError, formatReport, loadKeys, readJsonFile, verifyReceiptDocument } from "./receipt-verifier.mjs";
+import { formatReport, InputError, loadKeys, readJsonFile, verifyReceiptDocument } from "./receipt-verifier.mjs";
 
 const USAGE = "usage: node scripts/verify-receipt.mjs <receipt.json> [--keys <url or file>]";
 

@@ -1,7 +1,7 @@
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { getConfig } from "./config";
 import { errorResponse, handleError } from "./http/errors";
-import { requireJsonBody, limitBodySize } from "./http/middleware/body-guard";
+import { limitBodySize, requireJsonBody } from "./http/middleware/body-guard";
 import { corsPolicy } from "./http/middleware/cors";
 import { limitHeaders } from "./http/middleware/header-guard";
 import { rateLimitPublic } from "./http/middleware/rate-limit";
@@ -12,8 +12,8 @@ import { adminRouter } from "./routes/admin/admin.index";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs/jobs.index";
 import { metricsRouter } from "./routes/metrics";
-import { pagesRouter } from "./routes/pages/pages.index";
 import { minersRouter } from "./routes/miners/miners.index";
+import { pagesRouter } from "./routes/pages/pages.index";
 import { receiptsRouter } from "./routes/receipts/receipts.index";
 import { APP_VERSION } from "./version";
 

@@ -30,8 +30,7 @@ export interface Config {
 
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
 
-const positiveSeconds = (fallback: number) =>
-  z.coerce.number().int().positive().default(fallback);
+const positiveSeconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const seedHex = z
   .string()
@@ -44,7 +43,11 @@ const seedHex = z
 function parseList(setting: string, raw: string | undefined): string[] {
   const text = (raw ?? "").trim();
   if (text === "") return [];
-  if (!text.startsWith("[")) return text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!text.startsWith("["))
+    return text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -137,10 +140,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     receiptRetiredKeysHex: parseSeedList("RECEIPT_RETIRED_KEYS_HEX", text("RECEIPT_RETIRED_KEYS_HEX")),
     hmacRequired: v.HMAC_REQUIRED === "true" || v.HMAC_REQUIRED === "1",
     secretsEncryptionKeyHex: v.SECRETS_ENCRYPTION_KEY_HEX?.toLowerCase(),
-    receiptRetiredAttestationKeysHex: parseSeedList(
-      "RECEIPT_RETIRED_ATTESTATION_KEYS_HEX",
-      text("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX"),
-    ),
+    receiptRetiredAttestationKeysHex: parseSeedList("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX", text("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX")),
   };
 }
 
@@ -153,7 +153,9 @@ let cached: { env: unknown; fingerprint: string; config: Config } | undefined;
 export function getConfig(env: object): Config {
   if (cached?.env === env) return cached.config;
   const fingerprint = JSON.stringify(
-    Object.entries(env).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v)).sort(([a], [b]) => (a < b ? -1 : 1)),
+    Object.entries(env)
+      .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
   if (cached?.fingerprint !== fingerprint) cached = { env, fingerprint, config: parseConfig(env as Record<string, unknown>) };
   else cached.env = env;

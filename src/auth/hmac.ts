@@ -2,8 +2,9 @@
 // covers the headers that choose what a call acts on (X-Miner-Id, Idempotency-Key); v1, which does
 // not, is still accepted from requests that carry neither. docs/security.md has the exact strings.
 // Pure apart from Web Crypto; the caller supplies the clock and the replay memory.
-import { sha256Hex } from "../lib/hash";
+
 import { bytesToHex } from "../lib/encoding";
+import { sha256Hex } from "../lib/hash";
 
 export const MAX_SKEW_SECONDS = 300;
 
@@ -14,9 +15,7 @@ export type SignatureRefusal =
   | "SIGNATURE_V2_REQUIRED"
   | "SIGNATURE_INVALID";
 
-export type SignatureCheck =
-  | { ok: true; signature: string; timestamp: number }
-  | { ok: false; reason: SignatureRefusal; message: string };
+export type SignatureCheck = { ok: true; signature: string; timestamp: number } | { ok: false; reason: SignatureRefusal; message: string };
 
 export interface SignedRequest {
   method: string;

@@ -8,8 +8,8 @@ import { createDb } from "../db/client";
 import { findActiveKey, insertKey, markKeyUsed } from "../db/queries/api-keys";
 import { ExpiringMap } from "../lib/expiring-map";
 import { sha256Hex } from "../lib/hash";
-import { PRINCIPAL_PREFIX, ROLES, type Principal, type Role } from "./principal";
-import { tryOpenSecret, type OpenedSecret } from "./secret-box";
+import { PRINCIPAL_PREFIX, type Principal, ROLES, type Role } from "./principal";
+import { type OpenedSecret, tryOpenSecret } from "./secret-box";
 
 export const KEY_CACHE_MS = 5_000;
 /** How long an isolate remembers that a key hash was valid, for the lookup guard (far longer than the cache). */

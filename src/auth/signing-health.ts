@@ -5,7 +5,7 @@
 import type { Config } from "../config";
 import { createDb } from "../db/client";
 import { sealedSecretSamples } from "../db/queries/api-keys";
-import { SECRET_PROBLEM_TEXT, tryOpenSecret, type SecretProblem } from "./secret-box";
+import { SECRET_PROBLEM_TEXT, type SecretProblem, tryOpenSecret } from "./secret-box";
 
 const PROBE_EVERY_MS = 60_000;
 

@@ -84,7 +84,8 @@ export function zodDetails(error: ZodError, prefix = ""): FieldProblem[] {
 
 export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.details, err.headers);
-  if (err instanceof InvalidCursorError) return errorResponse(c, "INVALID_PAYLOAD", "invalid cursor", [{ field: "cursor", issue: err.message }]);
+  if (err instanceof InvalidCursorError)
+    return errorResponse(c, "INVALID_PAYLOAD", "invalid cursor", [{ field: "cursor", issue: err.message }]);
   if (err instanceof HTTPException) {
     if (err.status === 400) return errorResponse(c, "MALFORMED_JSON", "request body is not valid JSON");
     if (err.status === 413) return errorResponse(c, "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_MESSAGE);

@@ -1,10 +1,10 @@
 import { type Hook, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { ZodError } from "zod";
 import type { Principal } from "../auth/principal";
 import type { Config } from "../config";
-import type { ZodError } from "zod";
-import { type ErrorCode, errorResponse, zodDetails } from "./errors";
 import { inputProblems } from "../lib/json-limits";
+import { type ErrorCode, errorResponse, zodDetails } from "./errors";
 
 export type AppEnv = {
   Bindings: Env;

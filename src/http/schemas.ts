@@ -1,13 +1,16 @@
 // Wire schemas shared across routes. Optional fields also accept null, because AITBC's Python
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
-import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
+import { jsonProblem, MAX_JSON_DEPTH } from "../lib/json-limits";
 import type { Same } from "../lib/same-type";
-import { JOB_STATES, type AssignedJob as AssignedJobShape, type Constraints as ConstraintsShape } from "../model/job";
+import { type AssignedJob as AssignedJobShape, type Constraints as ConstraintsShape, JOB_STATES } from "../model/job";
 import { MINER_STATUSES } from "../model/miner";
 import type { Receipt as ReceiptShape } from "../model/receipt";
 
-export const JobId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters").openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
+export const JobId = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters")
+  .openapi({ example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" });
 export const MinerId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -");
 /** The path parameter of every route under a job. */
 export const JobParams = z.object({ job_id: JobId.openapi({ param: { name: "job_id", in: "path" } }) });
@@ -25,7 +28,11 @@ export const checkJsonWithin = (maxDepth: number) => (value: unknown, ctx: z.Ref
 export const checkJson = checkJsonWithin(MAX_JSON_DEPTH);
 export const JsonObject = z.record(z.string(), z.unknown()).superRefine(checkJson);
 
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined).optional();
+const optional = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .optional();
 
 export const Constraints = z
   .object({

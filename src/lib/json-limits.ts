@@ -72,7 +72,8 @@ export function inputProblems(value: unknown): FieldProblem[] {
     for (const [key] of members) {
       // The bad name itself is not echoed: it would carry the lone surrogate back.
       if (LONE_SURROGATE.test(key)) problems.push({ field: pathOf(visit), issue: "has a member name that is not well-formed Unicode" });
-      else if (key === PROTOTYPE_KEY) problems.push({ field: pathOf({ value: undefined, key, parent: visit }), issue: "a member named __proto__ is not accepted" });
+      else if (key === PROTOTYPE_KEY)
+        problems.push({ field: pathOf({ value: undefined, key, parent: visit }), issue: "a member named __proto__ is not accepted" });
     }
     for (let i = members.length - 1; i >= 0; i--) {
       const [key, member] = members[i]!;

@@ -73,15 +73,7 @@ export interface Job {
   eventSeq: number;
 }
 
-export type JobEventType =
-  | "submitted"
-  | "leased"
-  | "completed"
-  | "failed"
-  | "retry_scheduled"
-  | "lease_lost"
-  | "canceled"
-  | "expired";
+export type JobEventType = "submitted" | "leased" | "completed" | "failed" | "retry_scheduled" | "lease_lost" | "canceled" | "expired";
 
 export interface JobEvent {
   jobId: string;

@@ -52,7 +52,8 @@ export class JobWatchers {
 
   publish(events: readonly JobEvent[], socketsOf: (jobId: string) => WebSocket[]): void {
     for (const event of events) {
-      for (const socket of socketsOf(event.jobId)) sendFrames(socket, framesFor(event.jobId, event.toState, event.at, event), isFinal(event.toState));
+      for (const socket of socketsOf(event.jobId))
+        sendFrames(socket, framesFor(event.jobId, event.toState, event.at, event), isFinal(event.toState));
       const set = this.writers.get(event.jobId);
       if (!set) continue;
       for (const writer of set) {

@@ -2,10 +2,10 @@
 // Any call from a miner is a sign of life: it brings the miner back ONLINE and renews the leases of
 // every job it runs, so a lease expires only after HEARTBEAT_TIMEOUT_SECONDS of silence.
 import { newSessionToken } from "../lib/ids";
-import { conflict, refuse, success, type Outcome } from "./outcome";
-import { minerRow } from "./d1-rows";
-import type { Store } from "./store";
 import type { Capabilities, Miner } from "../model/miner";
+import { minerRow } from "./d1-rows";
+import { conflict, type Outcome, refuse, success } from "./outcome";
+import type { Store } from "./store";
 
 export interface Registration {
   minerId: string;
@@ -49,7 +49,12 @@ export class MinerBook {
     return success({ miner, sessionToken });
   }
 
-  heartbeat(minerId: string, ownerId: string, reported: Record<string, unknown>, now: number): Outcome<{ cancel: string[]; drain: boolean }> {
+  heartbeat(
+    minerId: string,
+    ownerId: string,
+    reported: Record<string, unknown>,
+    now: number,
+  ): Outcome<{ cancel: string[]; drain: boolean }> {
     const miner = this.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
     const touched = this.touch({ ...miner, reported }, now);

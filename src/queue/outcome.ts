@@ -20,6 +20,10 @@ export type Outcome<T> = { ok: true; value: T } | Refusal;
 
 export const success = <T>(value: T): Outcome<T> => ({ ok: true, value });
 
-export const refuse = (code: "JOB_NOT_FOUND" | "MINER_NOT_FOUND" | "LEASE_LOST", message: string): Refusal => ({ ok: false, code, message });
+export const refuse = (code: "JOB_NOT_FOUND" | "MINER_NOT_FOUND" | "LEASE_LOST", message: string): Refusal => ({
+  ok: false,
+  code,
+  message,
+});
 
 export const conflict = (message: string, on: Conflict): Refusal => ({ ok: false, code: "CONFLICT_STATE", message, conflict: on });

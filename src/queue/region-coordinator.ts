@@ -2,9 +2,9 @@
 // decision and outbox rows in one transactionSync (see RegionQueue), then flushes the outbox to
 // D1, re-arms the one alarm, and hands freed or new work to parked long-polls.
 import { DurableObject } from "cloudflare:workers";
-import { getConfig, type Config } from "../config";
-import { writeToD1, type OutboxWrite } from "../db/writes";
-import { isFinal, type AssignedJob, type Job, type JobError, type Metrics } from "../model/job";
+import { type Config, getConfig } from "../config";
+import { type OutboxWrite, writeToD1 } from "../db/writes";
+import { type AssignedJob, isFinal, type Job, type JobError, type Metrics } from "../model/job";
 import type { Miner } from "../model/miner";
 import type { Receipt } from "../model/receipt";
 import { contentHash } from "../receipts/canonical-json";
@@ -12,10 +12,10 @@ import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder, type SettlementRecorder } from "../settlement";
 import { receiptRow } from "./d1-rows";
 import { runDoMigrations } from "./do-migrations";
-import { framesFor, JobWatchers, closeReplyCode, sendFrames } from "./job-stream";
+import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
-import { refuse, success, type Outcome } from "./outcome";
-import { receiptFactsOf, RegionQueue, type MinerCall } from "./region-queue";
+import { type Outcome, refuse, success } from "./outcome";
+import { type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
 import type { NewJob } from "./state-machine";
 import { Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
@@ -51,14 +51,18 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.store = new Store(ctx.storage.sql);
     const heartbeatTimeoutMs = this.config.heartbeatTimeoutSeconds * 1000;
     this.miners = new MinerBook(this.store, heartbeatTimeoutMs);
-    this.queue = new RegionQueue(this.store, {
-      heartbeatTimeoutMs,
-      leaseGraceMs: this.config.heartbeatIntervalSeconds * 2000,
-      retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
-      retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
-      finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
-      tickLimit: TICK_LIMIT,
-    }, this.miners);
+    this.queue = new RegionQueue(
+      this.store,
+      {
+        heartbeatTimeoutMs,
+        leaseGraceMs: this.config.heartbeatIntervalSeconds * 2000,
+        retryBackoffBaseSeconds: this.config.retryBackoffBaseSeconds,
+        retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
+        finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
+        tickLimit: TICK_LIMIT,
+      },
+      this.miners,
+    );
     this.receipts = new ReceiptIssuer(this.config);
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
@@ -155,7 +159,11 @@ export class RegionCoordinator extends DurableObject<Env> {
     const receipt = await this.receipts.issue(receiptFactsOf(leased, call.minerId, metrics, resultHash, completedAt));
     const writes = receipt ? this.receiptWrites(receipt, completedAt) : [];
     return this.mutate(() =>
-      this.queue.complete(call, { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes }, completedAt),
+      this.queue.complete(
+        call,
+        { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes },
+        completedAt,
+      ),
     );
   }
 
@@ -220,12 +228,17 @@ export class RegionCoordinator extends DurableObject<Env> {
   private async flushPending(): Promise<void> {
     for (let batch = this.store.peekOutbox(OUTBOX_BATCH); batch.length > 0; batch = this.store.peekOutbox(OUTBOX_BATCH)) {
       try {
-        await writeToD1(this.d1, batch.map((entry) => entry.write));
+        await writeToD1(
+          this.d1,
+          batch.map((entry) => entry.write),
+        );
       } catch (err) {
         const failures = Number(this.store.getMeta("outbox_failures") ?? 0) + 1;
         this.store.setMeta("outbox_failures", String(failures));
         this.store.setMeta("outbox_retry_at", String(this.now() + outboxRetryDelayMs(failures)));
-        console.warn(JSON.stringify({ level: "warn", msg: "outbox flush failed; will retry", pending: this.store.outboxSize(), error: String(err) }));
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "outbox flush failed; will retry", pending: this.store.outboxSize(), error: String(err) }),
+        );
         return;
       }
       this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);

@@ -10,9 +10,9 @@ import { billingFacts, leaseTerms } from "../receipts/billing";
 import type { ReceiptFacts } from "../receipts/issuer";
 import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
-import { minerNotFound, type MinerBook } from "./miner-book";
-import { conflict, refuse, success, type Outcome } from "./outcome";
-import { checkLease, newQueuedJob, retryBackoffMs, transition, type JobCommand, type NewJob } from "./state-machine";
+import { type MinerBook, minerNotFound } from "./miner-book";
+import { conflict, type Outcome, refuse, success } from "./outcome";
+import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
 
 export interface QueueSettings {
@@ -74,7 +74,17 @@ export class RegionQueue {
       { kind: "job", row: jobRow(job), payload: job.payload },
       {
         kind: "event",
-        row: eventRow({ jobId: job.jobId, seq: 1, type: "submitted", fromState: null, toState: "QUEUED", at: now, minerId: null, leaseId: null, detail: null }),
+        row: eventRow({
+          jobId: job.jobId,
+          seq: 1,
+          type: "submitted",
+          fromState: null,
+          toState: "QUEUED",
+          at: now,
+          minerId: null,
+          leaseId: null,
+          detail: null,
+        }),
       },
     ]);
     return success({ job, created: true });
@@ -199,18 +209,42 @@ export class RegionQueue {
   private save(before: Job, after: Job, event: JobEvent): Job {
     this.emitted.push(event);
     this.store.putJob(after);
-    const writes: OutboxWrite[] = [{ kind: "job", row: jobRow(after) }, { kind: "event", row: eventRow(event) }];
+    const writes: OutboxWrite[] = [
+      { kind: "job", row: jobRow(after) },
+      { kind: "event", row: eventRow(event) },
+    ];
     if (after.state === "RUNNING" && before.state !== "RUNNING") {
-      writes.push({ kind: "worker_session", row: { leaseId: after.leaseId!, minerId: after.minerId!, jobId: after.jobId, attempt: after.attempts + 1, startedAt: event.at, endedAt: null, exitReason: null } });
+      writes.push({
+        kind: "worker_session",
+        row: {
+          leaseId: after.leaseId!,
+          minerId: after.minerId!,
+          jobId: after.jobId,
+          attempt: after.attempts + 1,
+          startedAt: event.at,
+          endedAt: null,
+          exitReason: null,
+        },
+      });
     }
     if (before.state === "RUNNING" && after.state !== "RUNNING") {
-      writes.push({ kind: "worker_session", row: { leaseId: before.leaseId!, minerId: before.minerId!, jobId: before.jobId, attempt: before.attempts + 1, startedAt: before.leaseStartedAt!, endedAt: event.at, exitReason: event.type } });
+      writes.push({
+        kind: "worker_session",
+        row: {
+          leaseId: before.leaseId!,
+          minerId: before.minerId!,
+          jobId: before.jobId,
+          attempt: before.attempts + 1,
+          startedAt: before.leaseStartedAt!,
+          endedAt: event.at,
+          exitReason: event.type,
+        },
+      });
       if (event.type === "canceled" || event.type === "expired") this.store.addPendingCancel(before.minerId!, before.jobId);
     }
     this.store.appendOutbox(writes);
     return after;
   }
-
 }
 
 export function assignedView(job: Job): AssignedJob {

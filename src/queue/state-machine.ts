@@ -60,9 +60,7 @@ export function newQueuedJob(input: NewJob, now: number): Job {
   };
 }
 
-export type Transition =
-  | { ok: true; job: Job; event: JobEvent }
-  | { ok: false; code: "CONFLICT_STATE"; message: string };
+export type Transition = { ok: true; job: Job; event: JobEvent } | { ok: false; code: "CONFLICT_STATE"; message: string };
 
 const ALLOWED_FROM: Record<JobCommand["type"], readonly JobState[]> = {
   lease: ["QUEUED"],
@@ -97,45 +95,79 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
 
   switch (command.type) {
     case "lease":
-      return event("leased", {
-        ...base,
-        state: "RUNNING",
-        minerId: command.minerId,
-        leaseId: command.leaseId,
-        leaseStartedAt: now,
-        leaseExpiresAt: command.leaseExpiresAt,
-        leaseTerms: command.terms,
-        startedAt: now,
-      }, { attempt: job.attempts + 1 });
+      return event(
+        "leased",
+        {
+          ...base,
+          state: "RUNNING",
+          minerId: command.minerId,
+          leaseId: command.leaseId,
+          leaseStartedAt: now,
+          leaseExpiresAt: command.leaseExpiresAt,
+          leaseTerms: command.terms,
+          startedAt: now,
+        },
+        { attempt: job.attempts + 1 },
+      );
     case "complete":
-      return event("completed", {
-        ...base,
-        state: "COMPLETED",
-        completedAt: now,
-        result: command.result,
-        resultHash: command.resultHash,
-        receipt: command.receipt,
-        leaseExpiresAt: null,
-        error: null,
-      }, Object.values(command.reported).some((v) => v !== undefined) ? { reported_metrics: command.reported } : null);
+      return event(
+        "completed",
+        {
+          ...base,
+          state: "COMPLETED",
+          completedAt: now,
+          result: command.result,
+          resultHash: command.resultHash,
+          receipt: command.receipt,
+          leaseExpiresAt: null,
+          error: null,
+        },
+        Object.values(command.reported).some((v) => v !== undefined) ? { reported_metrics: command.reported } : null,
+      );
     case "fail": {
       const attempts = job.attempts + 1;
       if (command.retryable && attempts < job.maxAttempts) {
-        return event("retry_scheduled", {
-          ...base, ...released, state: "QUEUED", attempts, availableAt: now + command.backoffMs, error: command.error,
-        }, { error: command.error, retry_at: now + command.backoffMs });
+        return event(
+          "retry_scheduled",
+          {
+            ...base,
+            ...released,
+            state: "QUEUED",
+            attempts,
+            availableAt: now + command.backoffMs,
+            error: command.error,
+          },
+          { error: command.error, retry_at: now + command.backoffMs },
+        );
       }
-      return event("failed", {
-        ...base, state: "FAILED", attempts, completedAt: now, error: command.error, leaseExpiresAt: null,
-      }, { error: command.error, retryable: command.retryable });
+      return event(
+        "failed",
+        {
+          ...base,
+          state: "FAILED",
+          attempts,
+          completedAt: now,
+          error: command.error,
+          leaseExpiresAt: null,
+        },
+        { error: command.error, retryable: command.retryable },
+      );
     }
     case "lose_lease": {
       const attempts = job.attempts + 1;
       const error = { code: "LEASE_EXPIRED", message: command.reason };
       if (attempts < job.maxAttempts) {
-        return event("lease_lost", { ...base, ...released, state: "QUEUED", attempts, availableAt: now, error }, { reason: command.reason });
+        return event(
+          "lease_lost",
+          { ...base, ...released, state: "QUEUED", attempts, availableAt: now, error },
+          { reason: command.reason },
+        );
       }
-      return event("failed", { ...base, state: "FAILED", attempts, completedAt: now, error, leaseExpiresAt: null }, { reason: command.reason });
+      return event(
+        "failed",
+        { ...base, state: "FAILED", attempts, completedAt: now, error, leaseExpiresAt: null },
+        { reason: command.reason },
+      );
     }
     case "cancel":
       return event("canceled", { ...base, state: "CANCELED", completedAt: now, leaseExpiresAt: null });

@@ -2,10 +2,10 @@
 // Callers run these inside ctx.storage.transactionSync so a decision and its writes
 // (including the outbox rows) commit together or not at all.
 import type { OutboxWrite } from "../db/writes";
-import type { Deadlines } from "./timers";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
+import type { Deadlines } from "./timers";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -30,8 +30,18 @@ export class Store {
       `INSERT OR REPLACE INTO jobs (job_id, state, priority, requested_at, available_at, expires_at, updated_at,
          class_key, client_id, miner_id, lease_expires_at, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      job.jobId, job.state, job.priority, job.requestedAt, job.availableAt, job.expiresAt, job.updatedAt,
-      classKey, job.clientId, job.minerId, job.leaseExpiresAt, JSON.stringify(job),
+      job.jobId,
+      job.state,
+      job.priority,
+      job.requestedAt,
+      job.availableAt,
+      job.expiresAt,
+      job.updatedAt,
+      classKey,
+      job.clientId,
+      job.minerId,
+      job.leaseExpiresAt,
+      JSON.stringify(job),
     );
   }
 
@@ -49,7 +59,9 @@ export class Store {
         `SELECT doc FROM jobs INDEXED BY jobs_queue
          WHERE state = 'QUEUED' AND class_key = ? AND available_at <= ? AND expires_at > ?
          ORDER BY priority DESC, requested_at, job_id LIMIT 1`,
-        classKey, now, now,
+        classKey,
+        now,
+        now,
       )
       .toArray()[0];
     return row ? (JSON.parse(row.doc) as Job) : null;
@@ -67,9 +79,7 @@ export class Store {
   }
 
   countRunning(minerId: string): number {
-    return this.sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId)
-      .one().n;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId).one().n;
   }
 
   leasesExpiredBy(now: number, limit: number): Job[] {
@@ -81,10 +91,7 @@ export class Store {
   }
 
   pruneFinishedBefore(cutoff: number): void {
-    this.sql.exec(
-      "DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED') AND updated_at <= ?",
-      cutoff,
-    );
+    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED') AND updated_at <= ?", cutoff);
   }
 
   getMiner(minerId: string): Miner | null {
@@ -95,7 +102,10 @@ export class Store {
   putMiner(miner: Miner): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO miners (miner_id, status, last_seen_at, doc) VALUES (?, ?, ?, ?)",
-      miner.minerId, miner.status, miner.lastSeenAt, JSON.stringify(miner),
+      miner.minerId,
+      miner.status,
+      miner.lastSeenAt,
+      JSON.stringify(miner),
     );
   }
 
@@ -150,12 +160,9 @@ export class Store {
   }
 
   deadlines(heartbeatTimeoutMs: number, finishedRetentionMs: number, now: number): Omit<Deadlines, "outboxRetry"> {
-    const min = (query: string, ...args: SqlStorageValue[]) =>
-      this.sql.exec<{ t: number | null }>(query, ...args).one().t;
+    const min = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ t: number | null }>(query, ...args).one().t;
     const oldestSeen = min("SELECT MIN(last_seen_at) AS t FROM miners WHERE status != 'OFFLINE'");
-    const oldestFinished = min(
-      "SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')",
-    );
+    const oldestFinished = min("SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')");
     return {
       leaseExpiry: min("SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'RUNNING'"),
       jobExpiry: min("SELECT MIN(expires_at) AS t FROM jobs WHERE state IN ('QUEUED', 'RUNNING')"),
@@ -166,6 +173,9 @@ export class Store {
   }
 
   private docs<T = Job>(query: string, ...args: SqlStorageValue[]): T[] {
-    return this.sql.exec<{ doc: string } & Row>(query, ...args).toArray().map((r) => JSON.parse(r.doc) as T);
+    return this.sql
+      .exec<{ doc: string } & Row>(query, ...args)
+      .toArray()
+      .map((r) => JSON.parse(r.doc) as T);
   }
 }

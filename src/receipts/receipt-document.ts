@@ -2,7 +2,7 @@
 // either a receipt (any object with a `signature` member) or exactly the {result, receipt} pair
 // that GET /v1/jobs/{job_id}/result returns. Nothing nested is ever verified in place of the
 // document, and no member is silently ignored. The first rule broken is the one problem reported.
-import { MAX_JSON_DEPTH, jsonProblem } from "../lib/json-limits";
+import { jsonProblem, MAX_JSON_DEPTH } from "../lib/json-limits";
 import type { ReceiptSignature } from "../model/receipt";
 
 export type PresentedSignature = Omit<ReceiptSignature, "alg"> & { alg: string };
@@ -20,10 +20,21 @@ export type ReceiptDocument = { receipt: ReadableReceipt } | { problem: string }
 
 // The members a receipt may carry with a known type, in the order they are checked.
 const MEMBER_TYPES: readonly [name: string, type: "string" | "number"][] = [
-  ["receipt_id", "string"], ["job_id", "string"], ["provider", "string"], ["client", "string"],
-  ["units", "number"], ["unit_type", "string"], ["price", "number"], ["started_at", "number"],
-  ["completed_at", "number"], ["duration_ms", "number"], ["coordinator_id", "string"], ["nonce", "string"],
-  ["payload_hash", "string"], ["result_hash", "string"], ["chain_id", "number"],
+  ["receipt_id", "string"],
+  ["job_id", "string"],
+  ["provider", "string"],
+  ["client", "string"],
+  ["units", "number"],
+  ["unit_type", "string"],
+  ["price", "number"],
+  ["started_at", "number"],
+  ["completed_at", "number"],
+  ["duration_ms", "number"],
+  ["coordinator_id", "string"],
+  ["nonce", "string"],
+  ["payload_hash", "string"],
+  ["result_hash", "string"],
+  ["chain_id", "number"],
 ];
 const SIGNATURE_MEMBERS = ["alg", "key_id", "sig"];
 const PAIR_MEMBERS = ["receipt", "result"];

@@ -3,8 +3,8 @@
 // for as long as its key is listed. It settles nothing new.
 import { newNonce, newReceiptId } from "../lib/ids";
 import type { Receipt, UnsignedReceipt } from "../model/receipt";
-import { signReceipt } from "./sign-receipt";
 import type { ReceiptKeyring } from "./keyring";
+import { signReceipt } from "./sign-receipt";
 
 export async function reissue(previous: Receipt, ring: ReceiptKeyring): Promise<Receipt | null> {
   if (!ring.signing) return null;

@@ -1,13 +1,9 @@
-import { receiptSigningBytes } from "./build";
 import type { Receipt, ReceiptSignature, UnsignedReceipt } from "../model/receipt";
-import type { ReceiptKey } from "./keys";
+import { receiptSigningBytes } from "./build";
 import { signBytes } from "./ed25519";
+import type { ReceiptKey } from "./keys";
 
-export async function signReceipt(
-  unsigned: UnsignedReceipt,
-  signing: ReceiptKey,
-  attestation?: ReceiptKey,
-): Promise<Receipt> {
+export async function signReceipt(unsigned: UnsignedReceipt, signing: ReceiptKey, attestation?: ReceiptKey): Promise<Receipt> {
   const bytes = receiptSigningBytes(unsigned);
   const signature = await signatureOver(bytes, signing);
   if (attestation === undefined) return { ...unsigned, signature };

@@ -7,8 +7,8 @@
 // throws: any input, however malformed, gets an answer with reasons.
 import { receiptSigningBytes } from "./build";
 import { contentHash } from "./canonical-json";
-import { readReceiptDocument } from "./receipt-document";
 import { verifyBytes } from "./ed25519";
+import { readReceiptDocument } from "./receipt-document";
 
 export interface TrustedKey {
   key_id: string;

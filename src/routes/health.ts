@@ -1,14 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describeSigningProblem, signingProblem } from "../auth/signing-health";
-import { jsonResponse } from "../http/openapi-errors";
 import { rateLimitPublic } from "../http/middleware/rate-limit";
+import { jsonResponse } from "../http/openapi-errors";
 import { createRouter } from "../http/router";
 import { APP_VERSION } from "../version";
 
 const Problem = z.object({ code: z.literal("SIGNING_UNAVAILABLE"), message: z.string() }).openapi("HealthProblem");
 
 const health = createRoute({
-  method: "get", path: "/health", operationId: "health", tags: ["Service"],
+  method: "get",
+  path: "/health",
+  operationId: "health",
+  tags: ["Service"],
   responses: {
     200: jsonResponse(
       z.object({
@@ -29,11 +32,14 @@ healthRouter.use("/health", rateLimitPublic);
 healthRouter.openapi(health, async (c) => {
   const config = c.get("config");
   const signing = await signingProblem(config, c.env.DB);
-  return c.json({
-    status: "ok" as const,
-    env: config.appEnv,
-    version: APP_VERSION,
-    receipts: config.receiptSigningKeyHex ? ("enabled" as const) : ("disabled" as const),
-    problems: signing ? [{ code: "SIGNING_UNAVAILABLE" as const, message: describeSigningProblem(signing) }] : [],
-  }, 200);
+  return c.json(
+    {
+      status: "ok" as const,
+      env: config.appEnv,
+      version: APP_VERSION,
+      receipts: config.receiptSigningKeyHex ? ("enabled" as const) : ("disabled" as const),
+      problems: signing ? [{ code: "SIGNING_UNAVAILABLE" as const, message: describeSigningProblem(signing) }] : [],
+    },
+    200,
+  );
 });

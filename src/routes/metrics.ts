@@ -5,7 +5,7 @@ import { jobStats } from "../db/queries/jobs";
 import { minerStats } from "../db/queries/miners";
 import { requireRole } from "../http/middleware/auth";
 import { rateLimitPrincipal } from "../http/middleware/rate-limit";
-import { createRouter, type AppEnv } from "../http/router";
+import { type AppEnv, createRouter } from "../http/router";
 import { JOB_STATES } from "../model/job";
 import { MINER_STATUSES } from "../model/miner";
 
@@ -13,7 +13,9 @@ type Sample = [labels: Record<string, string>, value: number];
 
 function family(name: string, help: string, samples: Sample[]): string {
   const lines = samples.map(([labels, value]) => {
-    const text = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`).join(",");
+    const text = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`)
+      .join(",");
     return `${name}${text ? `{${text}}` : ""} ${value}`;
   });
   return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...lines].join("\n");
@@ -23,14 +25,41 @@ export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
   const db = createDb(c.env.DB);
   const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
   const families = [
-    family("edge_coordinator_jobs", "Jobs by state.", JOB_STATES.map((s) => [{ state: s }, jobs.byState[s] ?? 0])),
-    family("edge_coordinator_miners", "Miners by status.", MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s] ?? 0])),
-    family("edge_coordinator_region_queued_jobs", "Queued jobs per region.", jobs.byRegion.map((r) => [{ region: r.region }, r.queued])),
-    family("edge_coordinator_region_running_jobs", "Running jobs per region.", jobs.byRegion.map((r) => [{ region: r.region }, r.running])),
-    family("edge_coordinator_region_online_miners", "Online miners per region.", Object.entries(miners.onlineByRegion).map(([region, n]) => [{ region }, n])),
-    family("edge_coordinator_region_oldest_queued_age_seconds", "Age of the oldest queued job per region.",
-      jobs.byRegion.filter((r) => r.oldestQueuedAgeSeconds !== null).map((r) => [{ region: r.region }, r.oldestQueuedAgeSeconds!])),
-    family("edge_coordinator_job_duration_average_ms", "Average duration of completed jobs.", jobs.averageDurationMs === null ? [] : [[{}, jobs.averageDurationMs]]),
+    family(
+      "edge_coordinator_jobs",
+      "Jobs by state.",
+      JOB_STATES.map((s) => [{ state: s }, jobs.byState[s] ?? 0]),
+    ),
+    family(
+      "edge_coordinator_miners",
+      "Miners by status.",
+      MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s] ?? 0]),
+    ),
+    family(
+      "edge_coordinator_region_queued_jobs",
+      "Queued jobs per region.",
+      jobs.byRegion.map((r) => [{ region: r.region }, r.queued]),
+    ),
+    family(
+      "edge_coordinator_region_running_jobs",
+      "Running jobs per region.",
+      jobs.byRegion.map((r) => [{ region: r.region }, r.running]),
+    ),
+    family(
+      "edge_coordinator_region_online_miners",
+      "Online miners per region.",
+      Object.entries(miners.onlineByRegion).map(([region, n]) => [{ region }, n]),
+    ),
+    family(
+      "edge_coordinator_region_oldest_queued_age_seconds",
+      "Age of the oldest queued job per region.",
+      jobs.byRegion.filter((r) => r.oldestQueuedAgeSeconds !== null).map((r) => [{ region: r.region }, r.oldestQueuedAgeSeconds!]),
+    ),
+    family(
+      "edge_coordinator_job_duration_average_ms",
+      "Average duration of completed jobs.",
+      jobs.averageDurationMs === null ? [] : [[{}, jobs.averageDurationMs]],
+    ),
   ];
   return `${families.join("\n")}\n`;
 }

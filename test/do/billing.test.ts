@@ -3,9 +3,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Job } from "../../src/model/job";
 import { runDoMigrations } from "../../src/queue/do-migrations";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import type { Job } from "../../src/model/job";
 import { leasedJob, liveJob, minerCall, newJob, regionWithMiner, registration, setClock, T0 } from "../helpers/region";
 
 describe("billing facts on the DO's clock", () => {

@@ -1,8 +1,21 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
-  alarmAt, d1Events, d1Job, freshRegion, leasedJob, liveJob, minerCall, newJob, outboxSize, regionByName, regionWithMiner, registration,
-  setClock, setD1Failing, T0,
+  alarmAt,
+  d1Events,
+  d1Job,
+  freshRegion,
+  leasedJob,
+  liveJob,
+  minerCall,
+  newJob,
+  outboxSize,
+  regionByName,
+  regionWithMiner,
+  registration,
+  setClock,
+  setD1Failing,
+  T0,
 } from "../helpers/region";
 
 const HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -267,7 +280,11 @@ describe("what admins see of a miner", () => {
   it("refreshes the miner's D1 row (last seen, reports) from heartbeats at most once a minute", async () => {
     const { env } = await import("cloudflare:workers");
     const { stub, api, call } = await regionWithMiner({ at: T0, minerId: "watched" });
-    const row = () => env.DB.prepare("SELECT last_seen_at, reported FROM miners WHERE miner_id = 'watched'").first<{ last_seen_at: number; reported: string | null }>();
+    const row = () =>
+      env.DB.prepare("SELECT last_seen_at, reported FROM miners WHERE miner_id = 'watched'").first<{
+        last_seen_at: number;
+        reported: string | null;
+      }>();
     await setClock(stub, T0 + 30_000);
     await api.heartbeat(call, { status: "busy" });
     expect((await row())!.last_seen_at).toBe(T0);

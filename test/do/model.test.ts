@@ -4,10 +4,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import type { Job } from "../../src/model/job";
 import { isFinal } from "../../src/model/job";
-import { freshRegion, minerCall, newJob, registration, setClock, type RegionStub } from "../helpers/region";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import { freshRegion, minerCall, newJob, type RegionStub, registration, setClock } from "../helpers/region";
 
 const MINERS = [
   { id: "m0", concurrency: 1 },
@@ -27,7 +27,12 @@ type Op =
 
 const miner = fc.integer({ min: 0, max: MINERS.length - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant("submit" as const), priority: fc.integer({ min: -2, max: 2 }), maxAttempts: fc.integer({ min: 1, max: 3 }), ttlSeconds: fc.integer({ min: 5, max: 120 }) }),
+  fc.record({
+    op: fc.constant("submit" as const),
+    priority: fc.integer({ min: -2, max: 2 }),
+    maxAttempts: fc.integer({ min: 1, max: 3 }),
+    ttlSeconds: fc.integer({ min: 5, max: 120 }),
+  }),
   fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ op: fc.constant("heartbeat" as const), miner, listsHeld: fc.boolean() }),
   fc.record({ op: fc.constant("result" as const), miner, pick: fc.nat(), stale: fc.boolean() }),
@@ -39,7 +44,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 function allJobs(stub: RegionStub): Promise<Job[]> {
   return runInDurableObject(stub, (_i: RegionCoordinator, state) =>
-    state.storage.sql.exec<{ doc: string }>("SELECT doc FROM jobs").toArray().map((r) => JSON.parse(r.doc) as Job),
+    state.storage.sql
+      .exec<{ doc: string }>("SELECT doc FROM jobs")
+      .toArray()
+      .map((r) => JSON.parse(r.doc) as Job),
   );
 }
 
@@ -113,7 +121,8 @@ it("keeps every queue invariant under random operation sequences", async () => {
           }
           case "fail": {
             const lease = leases[step.pick % Math.max(1, leases.length)];
-            if (lease) await api.fail(minerCall(MINERS[step.miner]!.id), lease.jobId, lease.leaseId, { code: "E", message: "" }, step.retryable);
+            if (lease)
+              await api.fail(minerCall(MINERS[step.miner]!.id), lease.jobId, lease.leaseId, { code: "E", message: "" }, step.retryable);
             break;
           }
           case "cancel": {
@@ -136,7 +145,9 @@ it("keeps every queue invariant under random operation sequences", async () => {
       // Quiet: the alarm flushes what is left; D1 must then agree with the DO on every job.
       await runDurableObjectAlarm(stub);
       for (const job of await allJobs(stub)) {
-        const row = await env.DB.prepare("SELECT state, version FROM jobs WHERE job_id = ?").bind(job.jobId).first<{ state: string; version: number }>();
+        const row = await env.DB.prepare("SELECT state, version FROM jobs WHERE job_id = ?")
+          .bind(job.jobId)
+          .first<{ state: string; version: number }>();
         expect(row).toEqual({ state: job.state, version: job.version });
       }
     }),

@@ -2,13 +2,20 @@
 // does not grow with the number of queued jobs. Measured in rows read by SQLite, not in time.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { MinerBook } from "../../src/queue/miner-book";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { RegionQueue } from "../../src/queue/region-queue";
 import { Store } from "../../src/queue/store";
 import { freshRegion, minerCall, newJob, registration } from "../helpers/region";
 
-const SETTINGS = { heartbeatTimeoutMs: 30_000, leaseGraceMs: 20_000, retryBackoffBaseSeconds: 2, retryBackoffMaxSeconds: 300, finishedRetentionMs: 86_400_000, tickLimit: 500 };
+const SETTINGS = {
+  heartbeatTimeoutMs: 30_000,
+  leaseGraceMs: 20_000,
+  retryBackoffBaseSeconds: 2,
+  retryBackoffMaxSeconds: 300,
+  finishedRetentionMs: 86_400_000,
+  tickLimit: 500,
+};
 
 /** SqlStorage that adds up rowsRead of every cursor it hands out. */
 function countingSql(sql: SqlStorage) {

@@ -3,10 +3,10 @@
 //
 // The server runs on throwaway state and a throwaway vars file (scripts/dev-server.mjs), so a
 // developer's .dev.vars and .wrangler/state are never read or written.
-import { createPrivateKey, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, verify } from "node:crypto";
 import canonicalize from "canonicalize";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { firstKey as firstKeyOf, startDevServer, type DevServer } from "../../scripts/dev-server.mjs";
+import { type DevServer, firstKey as firstKeyOf, startDevServer } from "../../scripts/dev-server.mjs";
 
 const PKCS8_ED25519_SEED_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -47,7 +47,9 @@ function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]),
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, dropNulls(v)]),
     );
   }
   return value;
@@ -58,8 +60,7 @@ function signedBytes(receipt: Record<string, unknown>): Buffer {
   return Buffer.from(canonicalize(dropNulls(rest))!, "utf8");
 }
 
-const publicKeyFromKeyId = (keyId: string): KeyObject =>
-  createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: keyId }, format: "jwk" });
+const publicKeyFromKeyId = (keyId: string): KeyObject => createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: keyId }, format: "jwk" });
 
 function keyIdFromSeed(seedHex: string): string {
   const der = Buffer.concat([PKCS8_ED25519_SEED_PREFIX, Buffer.from(seedHex, "hex")]);

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VERDICTS, buildCorpus, publishedKeysOf } from "../fixtures/receipt-corpus/corpus";
+import { buildCorpus, publishedKeysOf, VERDICTS } from "../fixtures/receipt-corpus/corpus";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = "scripts/verify-receipt.mjs";
@@ -138,7 +138,13 @@ describe("verify-receipt CLI", () => {
   });
 
   it("checks attestations against the keys listed for attestation", () => {
-    const keys = file("keys-att.json", keysDocument([[signer, "signing", "retired"], [attester, "attestation", "active"]]));
+    const keys = file(
+      "keys-att.json",
+      keysDocument([
+        [signer, "signing", "retired"],
+        [attester, "attestation", "active"],
+      ]),
+    );
     const attested = { ...receipt, attestations: [signature(attester, BODY)] };
     expect(run(file("attested.json", attested), "--keys", keys).code).toBe(0);
     const missing = run(file("unattested.json", receipt), "--keys", keys);
@@ -240,7 +246,8 @@ describe("verify-receipt CLI over the shared receipt corpus", () => {
   const keysFiles: Record<string, string> = {};
 
   beforeAll(async () => {
-    for (const set of ["current", "rotated"] as const) keysFiles[set] = file(`corpus-keys-${set}.json`, { keys: await publishedKeysOf(set) });
+    for (const set of ["current", "rotated"] as const)
+      keysFiles[set] = file(`corpus-keys-${set}.json`, { keys: await publishedKeysOf(set) });
   });
 
   it("has one verdict for every document and no other", () => {
@@ -251,7 +258,10 @@ describe("verify-receipt CLI over the shared receipt corpus", () => {
     const result = run(file(`corpus-${index}.json`, document.json), "--keys", keysFiles[document.keys]!);
     expect([0, 1], result.stderr).toContain(result.code);
     expect(result.stdout).toMatch(result.code === 0 ? /^VALID$/m : /^INVALID$/m);
-    const reasons = result.stdout.split("\n").filter((line) => line.startsWith("  - ")).map((line) => line.slice(4));
+    const reasons = result.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("  - "))
+      .map((line) => line.slice(4));
     expect({ valid: result.code === 0, reasons }).toEqual(VERDICTS[document.name]);
   });
 });

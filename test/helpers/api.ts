@@ -1,6 +1,6 @@
-import type { RouteConfig, z } from "@hono/zod-openapi";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import type { RouteConfig, z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
 import type { ErrorBody } from "../../src/http/schemas";
 import { scanForSecrets } from "./leak-scan";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VERDICTS, buildCorpus, publishedKeysOf, type KeySet } from "../fixtures/receipt-corpus/corpus";
+import { buildCorpus, type KeySet, publishedKeysOf, VERDICTS } from "../fixtures/receipt-corpus/corpus";
 import { call } from "./api";
 
 /** Registers one test per corpus document judged against `set`: POST /v1/receipts/verify must give its verdict. */

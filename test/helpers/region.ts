@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { Job } from "../../src/model/job";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import type { NewJob } from "../../src/queue/state-machine";
-import type { Job } from "../../src/model/job";
 import { uniqueName } from "./api";
 
 export type RegionStub = DurableObjectStub<RegionCoordinator>;
@@ -38,8 +38,9 @@ export function liveJob(stub: RegionStub, jobId: string): Promise<Job | null> {
 }
 
 export function outboxSize(stub: RegionStub): Promise<number> {
-  return runInDurableObject(stub, (_instance: RegionCoordinator, state) =>
-    state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+  return runInDurableObject(
+    stub,
+    (_instance: RegionCoordinator, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
   );
 }
 
@@ -57,7 +58,10 @@ export function setD1Failing(stub: RegionStub, failing: boolean): Promise<void> 
 
 export async function d1Job(jobId: string) {
   return env.DB.prepare("SELECT state, version, attempts, assigned_miner_id FROM jobs WHERE job_id = ?").bind(jobId).first<{
-    state: string; version: number; attempts: number; assigned_miner_id: string | null;
+    state: string;
+    version: number;
+    attempts: number;
+    assigned_miner_id: string | null;
   }>();
 }
 
@@ -84,7 +88,10 @@ export function newJob(region: string, overrides: Partial<NewJob> = {}): NewJob 
   };
 }
 
-export const GPU_MINER = { capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 }, concurrency: 1 };
+export const GPU_MINER = {
+  capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"], price: 1 },
+  concurrency: 1,
+};
 
 export function registration(
   region: string,

@@ -1,5 +1,5 @@
 // X-Signature values as a client computes them (docs/security.md, "Request signing").
-import { hmacHex, signingStringV1, signingStringV2, type SignedRequest } from "../../src/auth/hmac";
+import { hmacHex, type SignedRequest, signingStringV1, signingStringV2 } from "../../src/auth/hmac";
 
 export interface Signable {
   method: string;

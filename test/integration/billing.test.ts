@@ -48,7 +48,11 @@ describe("a result cannot make the coordinator sign billing figures of its choos
   it("keeps the price agreed at lease when the miner re-registers with a higher one before its result", async () => {
     const { minerId, jobId, leaseId } = await leasedTo({ price: 0.5 });
     await registerMiner(minerId, { region: REGION, capabilities: { price: 1e12 } });
-    const done = await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: {}, metrics: { units: 0.5, price: 1e12 }, lease_id: leaseId });
+    const done = await minerCall(minerId, `/v1/miners/${jobId}/result`, {
+      result: {},
+      metrics: { units: 0.5, price: 1e12 },
+      lease_id: leaseId,
+    });
     expect(done.body.receipt).toMatchObject({ price: 0.5, units: 0.5 });
     expect(await settlementAmount(done.body.receipt.receipt_id)).toBe(0.25);
   });
@@ -65,14 +69,23 @@ describe("a result cannot make the coordinator sign billing figures of its choos
 
   it("caps other unit types at the client's max_units, and at 0 when the client set none", async () => {
     const capped = await leasedTo({ price: 0.001 }, { max_units: 300 });
-    const within = await minerCall(capped.minerId, `/v1/miners/${capped.jobId}/result`, { result: {}, metrics: { units: 250, unit_type: "tokens" } });
+    const within = await minerCall(capped.minerId, `/v1/miners/${capped.jobId}/result`, {
+      result: {},
+      metrics: { units: 250, unit_type: "tokens" },
+    });
     expect(within.body.receipt).toMatchObject({ units: 250, unit_type: "tokens", price: 0.001 });
     const cappedAgain = await leasedTo({ price: 0.001 }, { max_units: 300 });
-    const beyond = await minerCall(cappedAgain.minerId, `/v1/miners/${cappedAgain.jobId}/result`, { result: {}, metrics: { units: 1e6, unit_type: "tokens" } });
+    const beyond = await minerCall(cappedAgain.minerId, `/v1/miners/${cappedAgain.jobId}/result`, {
+      result: {},
+      metrics: { units: 1e6, unit_type: "tokens" },
+    });
     expect(beyond.body.receipt).toMatchObject({ units: 300, unit_type: "tokens" });
 
     const uncapped = await leasedTo({ price: 0.001 });
-    const unbounded = await minerCall(uncapped.minerId, `/v1/miners/${uncapped.jobId}/result`, { result: {}, metrics: { units: 1e6, unit_type: "tokens" } });
+    const unbounded = await minerCall(uncapped.minerId, `/v1/miners/${uncapped.jobId}/result`, {
+      result: {},
+      metrics: { units: 1e6, unit_type: "tokens" },
+    });
     expect(unbounded.status).toBe(200);
     expect(unbounded.body.receipt).toMatchObject({ units: 0, unit_type: "tokens" });
     expect(await settlementAmount(unbounded.body.receipt.receipt_id)).toBe(0);

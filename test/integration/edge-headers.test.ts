@@ -4,7 +4,11 @@ import { call, fetchAppWith } from "../helpers/api";
 const ALLOW_HEADERS = ["X-Api-Key", "Authorization", "Content-Type", "Idempotency-Key", "X-Miner-Id", "X-Request-Id", "X-Signature"];
 const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"];
 
-const list = (value: string | null) => (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+const list = (value: string | null) =>
+  (value ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
 function expectSecurityHeaders(headers: Headers, cacheControl = "no-store") {
   expect(headers.get("x-content-type-options")).toBe("nosniff");
@@ -18,7 +22,11 @@ function expectSecurityHeaders(headers: Headers, cacheControl = "no-store") {
 const preflight = (path: string, origin = "https://app.example") =>
   new Request(`http://coordinator.test${path}`, {
     method: "OPTIONS",
-    headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key" },
+    headers: {
+      Origin: origin,
+      "Access-Control-Request-Method": "POST",
+      "Access-Control-Request-Headers": "x-api-key, content-type, idempotency-key",
+    },
   });
 
 describe("CORS with ALLOW_ORIGINS=*", () => {
@@ -59,7 +67,10 @@ describe("CORS with a list of origins", () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe("https://admin.example");
     expect(list(pre.headers.get("vary"))).toContain("origin");
-    const get = await fetchAppWith(settings, new Request("http://coordinator.test/v1/health", { headers: { Origin: "https://app.example" } }));
+    const get = await fetchAppWith(
+      settings,
+      new Request("http://coordinator.test/v1/health", { headers: { Origin: "https://app.example" } }),
+    );
     expect(get.status).toBe(200);
     expect(get.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(list(get.headers.get("vary"))).toContain("origin");
@@ -91,7 +102,11 @@ describe("security headers", () => {
       await call("GET", "/v1/admin/stats", { key: "client" }),
       await call("GET", "/v1/nothing-here"),
       await call("DELETE", "/v1/health"),
-      await call("POST", "/v1/jobs", { key: "client", rawBody: "x".repeat(1024 * 1024 + 1), headers: { "content-type": "application/json" } }),
+      await call("POST", "/v1/jobs", {
+        key: "client",
+        rawBody: "x".repeat(1024 * 1024 + 1),
+        headers: { "content-type": "application/json" },
+      }),
       await call("POST", "/v1/jobs", { key: "client", rawBody: "a=1", headers: { "content-type": "text/plain" } }),
       await call("POST", "/v1/jobs", { key: "client", body: { payload: 1 } }),
       await call("POST", "/v1/jobs", { key: "client", rawBody: "{", headers: { "content-type": "application/json" } }),

@@ -14,7 +14,8 @@ import { call } from "../helpers/api";
 
 // On a failure fast-check prints { seed, path }: pass both in the fc.assert options below to replay it.
 const NUM_RUNS = 1000;
-const REASON = /^(?:MALFORMED: .+|ALG_UNSUPPORTED: (?:signature|attestations\.\d+)|SIGNATURE_INVALID|KEY_NOT_TRUSTED: .*|ATTESTATION_INVALID: \d+|ATTESTATION_KEY_NOT_TRUSTED: \d+|ATTESTATION_MISSING|RESULT_MISMATCH)$/;
+const REASON =
+  /^(?:MALFORMED: .+|ALG_UNSUPPORTED: (?:signature|attestations\.\d+)|SIGNATURE_INVALID|KEY_NOT_TRUSTED: .*|ATTESTATION_INVALID: \d+|ATTESTATION_KEY_NOT_TRUSTED: \d+|ATTESTATION_MISSING|RESULT_MISMATCH)$/;
 
 type Json = Record<string, unknown> | unknown[];
 
@@ -30,7 +31,20 @@ beforeAll(async () => {
 
 const anyJson = fc.jsonValue({ maxDepth: 3, stringUnit: "binary" });
 const memberName = fc.oneof(
-  fc.constantFrom("signature", "attestations", "receipt", "result", "result_hash", "price", "provider", "version", "__proto__", "alg", "key_id", "sig"),
+  fc.constantFrom(
+    "signature",
+    "attestations",
+    "receipt",
+    "result",
+    "result_hash",
+    "price",
+    "provider",
+    "version",
+    "__proto__",
+    "alg",
+    "key_id",
+    "sig",
+  ),
   fc.string({ unit: "binary", maxLength: 8 }),
 );
 
@@ -44,7 +58,11 @@ type Mutation =
   | { kind: "wrap"; how: "receipt" | "pair" | "array" | "forged"; result: unknown };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.oneof(anyJson, fc.constantFrom(null, "", 0, 1e308, -0, "Ed25519")) }),
+  fc.record({
+    kind: fc.constant("set" as const),
+    at: fc.nat(),
+    value: fc.oneof(anyJson, fc.constantFrom(null, "", 0, 1e308, -0, "Ed25519")),
+  }),
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("add" as const), at: fc.nat(), name: memberName, value: fc.oneof(fc.constant(null), anyJson) }),
   fc.record({ kind: fc.constant("respell" as const), at: fc.nat(), char: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) }),
@@ -110,7 +128,8 @@ function apply(document: unknown, change: Mutation): unknown {
     if (typeof target !== "object" || target === null || Array.isArray(target)) return document;
     const object = target as Record<string, unknown>;
     // defineProperty keeps a member named __proto__ as data, as JSON.parse does.
-    if (change.kind === "add") Object.defineProperty(object, change.name, { value: change.value, enumerable: true, writable: true, configurable: true });
+    if (change.kind === "add")
+      Object.defineProperty(object, change.name, { value: change.value, enumerable: true, writable: true, configurable: true });
     else record[key] = Object.fromEntries(Object.entries(object).reverse());
   }
   return document;
@@ -171,6 +190,9 @@ describe("fuzzing POST /v1/receipts/verify", () => {
     );
     console.info(`fuzz-verify: ${JSON.stringify(outcomes)}`);
     // Each branch of the property was exercised.
-    expect(Object.values(outcomes).every((count) => count > 0), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      Object.values(outcomes).every((count) => count > 0),
+      JSON.stringify(outcomes),
+    ).toBe(true);
   }, 120_000);
 });

@@ -57,22 +57,51 @@ const idInPath = () =>
     { weight: 3, arbitrary: fc.constant(knownJobId) },
     { weight: 3, arbitrary: hex32 },
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }).map(encodeURIComponent) },
-    { weight: 1, arbitrary: fc.constantFrom("", "..", "%2e%2e", "%00", "%2F", "A".repeat(300), "0".repeat(32).toUpperCase(), "null", "-1", "1e400") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("", "..", "%2e%2e", "%00", "%2F", "A".repeat(300), "0".repeat(32).toUpperCase(), "null", "-1", "1e400"),
+    },
   );
 
 const garbagePath = fc.oneof(
   fc.webPath(),
   fc.string({ unit: "binary", maxLength: 40 }).map((s) => `/v1/${encodeURIComponent(s)}`),
-  fc.constantFrom("/", "/v1", "/v1/", "//v1/jobs", "/v1/jobs/", "/V1/JOBS", "/v1/jobs/../admin/stats", "/v1/%6aobs",
-    "/v1/jobs%00", "/v1/miners/", "/v1/admin", "/v1/admin/keys/", "/openapi.json", "/docs", "/metrics", "/admin", "/v1/health/x", "/*", "/%2A", "/v1/*"),
+  fc.constantFrom(
+    "/",
+    "/v1",
+    "/v1/",
+    "//v1/jobs",
+    "/v1/jobs/",
+    "/V1/JOBS",
+    "/v1/jobs/../admin/stats",
+    "/v1/%6aobs",
+    "/v1/jobs%00",
+    "/v1/miners/",
+    "/v1/admin",
+    "/v1/admin/keys/",
+    "/openapi.json",
+    "/docs",
+    "/metrics",
+    "/admin",
+    "/v1/health/x",
+    "/*",
+    "/%2A",
+    "/v1/*",
+  ),
 );
 
 const query = fc.option(
-  fc.dictionary(
-    fc.constantFrom("limit", "cursor", "state", "region", "client_id", "miner_id", "status", "x", "limit[]"),
-    fc.oneof(printable, fc.integer().map(String), fc.constantFrom("0", "1", "100", "101", "1e400", "-1", "QUEUED", "ONLINE", "%", "a".repeat(300))),
-    { maxKeys: 3 },
-  ).map((params) => `?${new URLSearchParams(params)}`),
+  fc
+    .dictionary(
+      fc.constantFrom("limit", "cursor", "state", "region", "client_id", "miner_id", "status", "x", "limit[]"),
+      fc.oneof(
+        printable,
+        fc.integer().map(String),
+        fc.constantFrom("0", "1", "100", "101", "1e400", "-1", "QUEUED", "ONLINE", "%", "a".repeat(300)),
+      ),
+      { maxKeys: 3 },
+    )
+    .map((params) => `?${new URLSearchParams(params)}`),
   { nil: "" },
 );
 
@@ -85,14 +114,25 @@ const operation = () =>
       weight: 6,
       arbitrary: fc.tuple(fc.constantFrom(...docOperations), idInPath()).map(([[m, p], id]) => [m, p.replace(/\{[^}]+\}/g, id)] as const),
     },
-    { weight: 1, arbitrary: fc.tuple(anyMethod, fc.constantFrom(...docPaths), idInPath()).map(([m, p, id]) => [m, p.replace(/\{[^}]+\}/g, id)] as const) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(anyMethod, fc.constantFrom(...docPaths), idInPath())
+        .map(([m, p, id]) => [m, p.replace(/\{[^}]+\}/g, id)] as const),
+    },
     { weight: 1, arbitrary: fc.tuple(anyMethod, garbagePath) },
   );
 
 type KeyName = keyof typeof TEST_KEYS;
 const keyName = fc.constantFrom(...(Object.keys(TEST_KEYS) as KeyName[]));
 const roleKeys = (p: string): KeyName[] =>
-  p.startsWith("/v1/jobs") ? ["client", "client2"] : p.startsWith("/v1/miners") ? ["miner", "miner2"] : p.startsWith("/v1/admin") ? ["admin"] : [];
+  p.startsWith("/v1/jobs")
+    ? ["client", "client2"]
+    : p.startsWith("/v1/miners")
+      ? ["miner", "miner2"]
+      : p.startsWith("/v1/admin")
+        ? ["admin"]
+        : [];
 
 /** Usually the key of the role the path wants, so that most requests get past authentication. */
 const authHeaders = (p: string) => {
@@ -104,7 +144,15 @@ const authHeaders = (p: string) => {
     { weight: 2, arbitrary: keyName.map((k) => ({ "X-Api-Key": TEST_KEYS[k] })) },
     { weight: 1, arbitrary: fc.constant({}) },
     { weight: 1, arbitrary: printable.map((v) => ({ "X-Api-Key": v })) },
-    { weight: 1, arbitrary: fc.constantFrom({ "X-Api-Key": "k".repeat(600) }, { Authorization: "Bearer " }, { Authorization: "Basic dXNlcjpwdw==" }, { Authorization: "Bearer \u00e9t\u00e9" }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        { "X-Api-Key": "k".repeat(600) },
+        { Authorization: "Bearer " },
+        { Authorization: "Basic dXNlcjpwdw==" },
+        { Authorization: "Bearer \u00e9t\u00e9" },
+      ),
+    },
   );
 };
 
@@ -113,9 +161,21 @@ const contentType = fc.option(
     { weight: 20, arbitrary: fc.constantFrom("application/json", "application/json; charset=utf-8") },
     {
       weight: 3,
-      arbitrary: fc.constantFrom("APPLICATION/JSON", "application/json;charset=utf-16", "application/vnd.api+json", "application/problem+json",
-        "text/plain", "text/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx",
-        "application/json ; x=1", "", "*/*", "application/octet-stream"),
+      arbitrary: fc.constantFrom(
+        "APPLICATION/JSON",
+        "application/json;charset=utf-16",
+        "application/vnd.api+json",
+        "application/problem+json",
+        "text/plain",
+        "text/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+        "application/json ; x=1",
+        "",
+        "*/*",
+        "application/octet-stream",
+      ),
     },
     { weight: 1, arbitrary: printable },
   ),
@@ -124,7 +184,10 @@ const contentType = fc.option(
 
 const otherHeaders = fc.record(
   {
-    "X-Miner-Id": fc.oneof(fc.constantFrom(...REGISTERED_MINERS.flatMap((id) => [`${id}-miner`, `${id}-miner2`])), printable.map((s) => `fzhdr-${s}`)),
+    "X-Miner-Id": fc.oneof(
+      fc.constantFrom(...REGISTERED_MINERS.flatMap((id) => [`${id}-miner`, `${id}-miner2`])),
+      printable.map((s) => `fzhdr-${s}`),
+    ),
     "Idempotency-Key": fc.oneof(printable, fc.constant("k".repeat(256)), fc.constant("cl\u00e9")),
     "X-Request-Id": fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{8,40}$/), printable),
     "Content-Encoding": fc.constantFrom("gzip", "br", "deflate", "identity", "x-unknown"),
@@ -162,52 +225,129 @@ const submitBody = fc.record(
   { requiredKeys: [] },
 );
 const metrics = fc.record(
-  { units: weighted(fc.double()), unit_type: weighted(fc.string({ unit: "binary", maxLength: 70 })), price: weighted(fc.double()), duration_ms: weighted(fc.integer()) },
+  {
+    units: weighted(fc.double()),
+    unit_type: weighted(fc.string({ unit: "binary", maxLength: 70 })),
+    price: weighted(fc.double()),
+    duration_ms: weighted(fc.integer()),
+  },
   { requiredKeys: [] },
 );
 const bodiesByOperation: [RegExp, fc.Arbitrary<unknown>][] = [
   [/\/jobs$/, submitBody],
-  [/\/jobs\/batch$/, fc.record({ jobs: weighted(fc.array(submitBody.map((b) => ({ ...b, idempotency_key: "fz" })), { maxLength: 3 })) })],
-  [/\/miners\/register$/, fc.record({
-    capabilities: weighted(fc.record({ gpus: weighted(fc.array(fc.record({ name: fc.string(), memory_mb: fc.integer() }), { maxLength: 3 })), extra: anyJson }, { requiredKeys: [] })),
-    concurrency: weighted(fc.integer({ min: 0, max: 70 })),
-    region: weighted(fc.constantFrom("local", "mars", "us-east")),
-    miner_id: weighted(printable.map((s) => `fzreg-${s}`)),
-  }, { requiredKeys: [] })],
-  [/\/miners\/heartbeat$/, fc.record({ inflight: weighted(fc.integer()), status: weighted(fc.string()), metadata: anyJson }, { requiredKeys: [] })],
+  [
+    /\/jobs\/batch$/,
+    fc.record({
+      jobs: weighted(
+        fc.array(
+          submitBody.map((b) => ({ ...b, idempotency_key: "fz" })),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+  ],
+  [
+    /\/miners\/register$/,
+    fc.record(
+      {
+        capabilities: weighted(
+          fc.record(
+            { gpus: weighted(fc.array(fc.record({ name: fc.string(), memory_mb: fc.integer() }), { maxLength: 3 })), extra: anyJson },
+            { requiredKeys: [] },
+          ),
+        ),
+        concurrency: weighted(fc.integer({ min: 0, max: 70 })),
+        region: weighted(fc.constantFrom("local", "mars", "us-east")),
+        miner_id: weighted(printable.map((s) => `fzreg-${s}`)),
+      },
+      { requiredKeys: [] },
+    ),
+  ],
+  [
+    /\/miners\/heartbeat$/,
+    fc.record({ inflight: weighted(fc.integer()), status: weighted(fc.string()), metadata: anyJson }, { requiredKeys: [] }),
+  ],
   [/\/miners\/poll$/, fc.record({ max_wait_seconds: anyJson, max_jobs: weighted(fc.integer({ min: 0, max: 70 })) }, { requiredKeys: [] })],
-  [/\/result$/, fc.record({ result: weighted(fc.dictionary(fc.string(), anyJson, { maxKeys: 3 })), metrics, lease_id: weighted(hex32) }, { requiredKeys: [] })],
-  [/\/fail$/, fc.record({ error_code: weighted(fc.string()), error_message: weighted(fc.string()), retryable: weighted(fc.boolean()), metrics, lease_id: weighted(hex32) }, { requiredKeys: [] })],
+  [
+    /\/result$/,
+    fc.record(
+      { result: weighted(fc.dictionary(fc.string(), anyJson, { maxKeys: 3 })), metrics, lease_id: weighted(hex32) },
+      { requiredKeys: [] },
+    ),
+  ],
+  [
+    /\/fail$/,
+    fc.record(
+      {
+        error_code: weighted(fc.string()),
+        error_message: weighted(fc.string()),
+        retryable: weighted(fc.boolean()),
+        metrics,
+        lease_id: weighted(hex32),
+      },
+      { requiredKeys: [] },
+    ),
+  ],
   [/\/receipts\/verify$/, fc.oneof(anyJson, fc.record({ receipt: fc.dictionary(fc.string(), anyJson) }))],
-  [/\/admin\/keys$/, fc.record({ role: weighted(fc.constantFrom("client", "miner", "admin", "root")), name: weighted(fc.string()), hmac: weighted(fc.boolean()) }, { requiredKeys: [] })],
+  [
+    /\/admin\/keys$/,
+    fc.record(
+      { role: weighted(fc.constantFrom("client", "miner", "admin", "root")), name: weighted(fc.string()), hmac: weighted(fc.boolean()) },
+      { requiredKeys: [] },
+    ),
+  ],
 ];
 
 const jsonText = (p: string) => {
   const shaped = bodiesByOperation.find(([pattern]) => pattern.test(p.split("?")[0]!))?.[1] ?? anyJson;
-  const deep = fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom("[", '{"a":'), fc.boolean()).map(([n, open, closed]) =>
-    `{"payload":${open.repeat(n)}1${closed ? (open === "[" ? "]" : "}").repeat(n) : ""}}`,
-  );
+  const deep = fc
+    .tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom("[", '{"a":'), fc.boolean())
+    .map(([n, open, closed]) => `{"payload":${open.repeat(n)}1${closed ? (open === "[" ? "]" : "}").repeat(n) : ""}}`);
   return fc.oneof(
     { weight: 6, arbitrary: shaped.map((v) => JSON.stringify(v) ?? "null") },
     { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
-    { weight: 1, arbitrary: fc.tuple(shaped.map((v) => JSON.stringify(v) ?? ""), fc.nat()).map(([t, n]) => t.slice(0, t.length ? n % t.length : 0)) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom("1e400", "-1e400", "1e-400", "123456789012345678901234567890", "-0", "0.1e999999", "9007199254740993")
+      arbitrary: fc
+        .tuple(
+          shaped.map((v) => JSON.stringify(v) ?? ""),
+          fc.nat(),
+        )
+        .map(([t, n]) => t.slice(0, t.length ? n % t.length : 0)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom("1e400", "-1e400", "1e-400", "123456789012345678901234567890", "-0", "0.1e999999", "9007199254740993")
         .map((n) => `{"payload":{"x":${n}},"priority":${n},"ttl_seconds":${n},"max_wait_seconds":${n},"limit":${n}}`),
     },
     { weight: 1, arbitrary: deep },
     {
       weight: 1,
-      arbitrary: fc.constantFrom('{"payload":{"s":"\\ud800"}}', '{"payload":{"\\udc00":1}}', '{"payload":{"s":"\\u0000"}}', "\ufeff{\"payload\":{}}",
-        '{"payload":{"__proto__":{"x":1}}}', '{"payload":{},"__proto__":{"ttl_seconds":1}}', '{"payload":{"constructor":{"prototype":1}}}',
-        '{"payload":{},"constraints":{"gpu":"\\ud83d"}}', '{"payload":{}} trailing', '{"payload":{},"payload":1}'),
+      arbitrary: fc.constantFrom(
+        '{"payload":{"s":"\\ud800"}}',
+        '{"payload":{"\\udc00":1}}',
+        '{"payload":{"s":"\\u0000"}}',
+        '\ufeff{"payload":{}}',
+        '{"payload":{"__proto__":{"x":1}}}',
+        '{"payload":{},"__proto__":{"ttl_seconds":1}}',
+        '{"payload":{"constructor":{"prototype":1}}}',
+        '{"payload":{},"constraints":{"gpu":"\\ud83d"}}',
+        '{"payload":{}} trailing',
+        '{"payload":{},"payload":1}',
+      ),
     },
-    { weight: 1, arbitrary: fc.constantFrom("null", "{}", "[]", '""', "0", "true", '{"payload":null}', '{"jobs":null}', '{"result":null}', " ", "") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("null", "{}", "[]", '""', "0", "true", '{"payload":null}', '{"jobs":null}', '{"result":null}', " ", ""),
+    },
   );
 };
 
-type BodySpec = { kind: "text"; text: string; encoding: "utf-8" | "utf-16le" | "latin1"; chunked: boolean } | { kind: "bytes"; bytes: Uint8Array } | undefined;
+type BodySpec =
+  | { kind: "text"; text: string; encoding: "utf-8" | "utf-16le" | "latin1"; chunked: boolean }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | undefined;
 
 const body = (p: string): fc.Arbitrary<BodySpec> =>
   fc.oneof(
@@ -218,7 +358,10 @@ const body = (p: string): fc.Arbitrary<BodySpec> =>
         kind: fc.constant("text" as const),
         text: jsonText(p),
         encoding: fc.constantFrom("utf-8", "utf-8", "utf-8", "utf-16le", "latin1") as fc.Arbitrary<"utf-8" | "utf-16le" | "latin1">,
-        chunked: fc.boolean().chain((maybe) => (maybe ? fc.boolean() : fc.constant(false))).chain((maybe) => (maybe ? fc.boolean() : fc.constant(false))),
+        chunked: fc
+          .boolean()
+          .chain((maybe) => (maybe ? fc.boolean() : fc.constant(false)))
+          .chain((maybe) => (maybe ? fc.boolean() : fc.constant(false))),
       }),
     },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => ({ kind: "bytes" as const, bytes })) },
@@ -329,7 +472,10 @@ function expectErrorShape(status: number, text: string, requestId: string | null
   expect(rest, label).toEqual({});
   expect(WIRE_CODES, label).toContain(code);
   expect(typeof message, label).toBe("string");
-  expect(code === "INVALID_PAYLOAD" ? [400, 422] : [STATUS_BY_CODE[code as keyof typeof STATUS_BY_CODE]], `${label}: status fits ${code}`).toContain(status);
+  expect(
+    code === "INVALID_PAYLOAD" ? [400, 422] : [STATUS_BY_CODE[code as keyof typeof STATUS_BY_CODE]],
+    `${label}: status fits ${code}`,
+  ).toContain(status);
   if (details !== undefined) {
     expect(details.length, label).toBeGreaterThan(0);
     for (const detail of details) {
@@ -384,12 +530,15 @@ describe("fuzzing the billing surface", () => {
       fc.asyncProperty(billingRun, async (run) => {
         const gpus = Array.from({ length: run.gpus }, () => ({ name: "fz-billing-gpu", memory_mb: 1 }));
         const registered = await asMiner("/v1/miners/register", {
-          miner_id: BILLING_MINER, region: BILLING_REGION, concurrency: 64,
+          miner_id: BILLING_MINER,
+          region: BILLING_REGION,
+          concurrency: 64,
           capabilities: { price: run.price, models: [BILLING_MODEL], ...(gpus.length ? { gpus } : {}) },
         });
         expect(registered.status).toBe(200);
         const constraints = {
-          region: BILLING_REGION, models: [BILLING_MODEL],
+          region: BILLING_REGION,
+          models: [BILLING_MODEL],
           ...(run.priceHeadroom === undefined ? {} : { max_price: Math.min(run.price + run.priceHeadroom, 1e12) }),
           ...(run.maxUnits === undefined ? {} : { max_units: run.maxUnits }),
         };
@@ -415,11 +564,17 @@ describe("fuzzing the billing surface", () => {
         expect(receipt.price, label).toBe(run.price);
         expect(receipt.price, label).toBeLessThanOrEqual(job.constraints.max_price ?? Infinity);
         expect([receipt.started_at, receipt.completed_at, receipt.duration_ms], label).toEqual([
-          Math.floor(job.leaseStartedAt! / 1000), Math.floor(job.completedAt! / 1000), durationMs,
+          Math.floor(job.leaseStartedAt! / 1000),
+          Math.floor(job.completedAt! / 1000),
+          durationMs,
         ]);
         expect(receipt.units, label).toBeGreaterThanOrEqual(0);
-        expect(receipt.units, label).toBeLessThanOrEqual(unitsAllowed(receipt.unit_type, Math.max(1, run.gpus), durationMs, job.constraints.max_units));
-        const settlement = await env.DB.prepare("SELECT amount FROM settlements WHERE receipt_id = ?").bind(receipt.receipt_id).first<{ amount: number }>();
+        expect(receipt.units, label).toBeLessThanOrEqual(
+          unitsAllowed(receipt.unit_type, Math.max(1, run.gpus), durationMs, job.constraints.max_units),
+        );
+        const settlement = await env.DB.prepare("SELECT amount FROM settlements WHERE receipt_id = ?")
+          .bind(receipt.receipt_id)
+          .first<{ amount: number }>();
         expect(settlement?.amount, label).toBe(receipt.price * receipt.units);
       }),
       { numRuns: NUM_BILLING_RUNS },
@@ -458,7 +613,9 @@ describe("fuzzing the HTTP surface", () => {
       { numRuns: NUM_RUNS },
     );
     const seconds = (Date.now() - started) / 1000;
-    console.info(`fuzz: ${NUM_RUNS} runs in ${seconds.toFixed(1)} s, ${refused} refused; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.info(
+      `fuzz: ${NUM_RUNS} runs in ${seconds.toFixed(1)} s, ${refused} refused; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(statuses.size).toBeGreaterThan(5);
   }, 180_000);
 });

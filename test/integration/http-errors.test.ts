@@ -29,7 +29,11 @@ describe("bad input gets the one error shape", () => {
   });
 
   it("answers a non-JSON body with 415", async () => {
-    const res = await call("POST", "/v1/jobs", { key: "client", rawBody: "payload=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await call("POST", "/v1/jobs", {
+      key: "client",
+      rawBody: "payload=1",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(415);
     expect(res.body).toEqual(errorShape("UNSUPPORTED_MEDIA_TYPE"));
   });
@@ -71,7 +75,11 @@ describe("bad input gets the one error shape", () => {
         expect(res.body.error.code, `${method} ${path}`).toBe("JOB_NOT_FOUND");
       }
     }
-    const miner = await call("POST", "/v1/miners/not-an-id/result", { key: "miner", body: { result: {} }, headers: { "X-Miner-Id": "nobody-here" } });
+    const miner = await call("POST", "/v1/miners/not-an-id/result", {
+      key: "miner",
+      body: { result: {} },
+      headers: { "X-Miner-Id": "nobody-here" },
+    });
     expect(miner.status).toBe(404);
   });
 
@@ -116,7 +124,11 @@ describe("authentication", () => {
   });
 
   it("refuses a key of the wrong role with 403", async () => {
-    for (const [key, path] of [["miner", "/v1/jobs"], ["client", "/v1/miners/drain"], ["client", "/v1/admin/stats"]] as const) {
+    for (const [key, path] of [
+      ["miner", "/v1/jobs"],
+      ["client", "/v1/miners/drain"],
+      ["client", "/v1/admin/stats"],
+    ] as const) {
       const res = await call(key === "miner" ? "GET" : path.includes("admin") ? "GET" : "POST", path, { key });
       expect(res.status, `${key} on ${path}`).toBe(403);
       expect(res.body).toEqual(errorShape("FORBIDDEN"));

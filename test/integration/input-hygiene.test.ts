@@ -2,7 +2,7 @@
 // refused: no lone surrogates, no __proto__ members, no unknown members dropped on the floor.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, pollAs, soloMinerAndJob, submit, uniqueName, type KeyName } from "../helpers/api";
+import { call, type KeyName, pollAs, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
 import { expectRefused, json, rowCounts } from "../helpers/refusals";
 
 /** A job leased to a miner of its own, and the headers that miner calls with. */
@@ -25,16 +25,17 @@ describe("lone surrogates", () => {
       ["/v1/miners/heartbeat", '{"inflight":["a","\\ud800"]}', "inflight.1"],
     ];
     for (const [path, raw, field] of refusals) {
-      await expectRefused(
-        () => call("POST", path, { key: "miner", rawBody: raw, headers: asMiner }),
-        422, "INVALID_PAYLOAD", [{ field, issue: "is not well-formed Unicode (a lone surrogate)" }],
-      );
+      await expectRefused(() => call("POST", path, { key: "miner", rawBody: raw, headers: asMiner }), 422, "INVALID_PAYLOAD", [
+        { field, issue: "is not well-formed Unicode (a lone surrogate)" },
+      ]);
     }
     expect(await jobState(jobId)).toBe("RUNNING");
     const keysBefore = await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys").first<{ n: number }>();
     await expectRefused(
       () => call("POST", "/v1/admin/keys", { key: "admin", rawBody: '{"role":"client","name":"ops \\udfff"}', headers: json }),
-      422, "INVALID_PAYLOAD", [{ field: "name", issue: "is not well-formed Unicode (a lone surrogate)" }],
+      422,
+      "INVALID_PAYLOAD",
+      [{ field: "name", issue: "is not well-formed Unicode (a lone surrogate)" }],
     );
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys").first<{ n: number }>()).toEqual(keysBefore);
   });
@@ -44,7 +45,9 @@ describe("lone surrogates", () => {
     const raw = `{"lease_id":"${leaseId}","error_code":"\\ud800","error_message":"\\udc00"}`;
     await expectRefused(
       () => call("POST", `/v1/miners/${jobId}/fail`, { key: "miner", rawBody: raw, headers: asMiner }),
-      422, "INVALID_PAYLOAD", [{ field: "error_code" }, { field: "error_message" }],
+      422,
+      "INVALID_PAYLOAD",
+      [{ field: "error_code" }, { field: "error_message" }],
     );
   });
 });
@@ -55,16 +58,21 @@ describe("idempotency keys", () => {
   it("holds a batch job's idempotency_key to the same rule as the Idempotency-Key header", async () => {
     const bad = ["k\u0000", "cl\u00e9", "two words", "k".repeat(256), ""];
     const before = await rowCounts();
-    const res = await call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: bad.map((key) => ({ payload: {}, idempotency_key: key })) } });
+    const res = await call("POST", "/v1/jobs/batch", {
+      key: "client",
+      body: { jobs: bad.map((key) => ({ payload: {}, idempotency_key: key })) },
+    });
     expect(res.status).toBe(200);
     for (const item of res.body.items) {
-      expect(item).toEqual({ status: 422, error: { code: "INVALID_PAYLOAD", message: expect.any(String), details: [{ field: "idempotency_key", issue: RULE }] } });
+      expect(item).toEqual({
+        status: 422,
+        error: { code: "INVALID_PAYLOAD", message: expect.any(String), details: [{ field: "idempotency_key", issue: RULE }] },
+      });
     }
     expect(await rowCounts()).toEqual(before);
-    await expectRefused(
-      () => submit({ payload: {} }, "client", { "Idempotency-Key": "cl\u00e9" }),
-      422, "INVALID_PAYLOAD", [{ field: "idempotency-key", issue: RULE }],
-    );
+    await expectRefused(() => submit({ payload: {} }, "client", { "Idempotency-Key": "cl\u00e9" }), 422, "INVALID_PAYLOAD", [
+      { field: "idempotency-key", issue: RULE },
+    ]);
   });
 
   it("accepts the same printable ASCII key in both forms, and both forms share one fingerprint", async () => {
@@ -90,14 +98,19 @@ describe("__proto__ members", () => {
       ["miner", "/v1/miners/register", '{"capabilities":{"__proto__":{"gpus":[]}}}', json, "capabilities.__proto__"],
       ["miner", "/v1/miners/heartbeat", '{"metadata":{"__proto__":{"load":1}}}', asMiner, "metadata.__proto__"],
       ["miner", `/v1/miners/${jobId}/result`, `{"lease_id":"${leaseId}","result":{"__proto__":{"ok":true}}}`, asMiner, "result.__proto__"],
-      ["miner", `/v1/miners/${jobId}/result`, `{"lease_id":"${leaseId}","result":{},"metrics":{"__proto__":{"units":9}}}`, asMiner, "metrics.__proto__"],
+      [
+        "miner",
+        `/v1/miners/${jobId}/result`,
+        `{"lease_id":"${leaseId}","result":{},"metrics":{"__proto__":{"units":9}}}`,
+        asMiner,
+        "metrics.__proto__",
+      ],
       ["admin", "/v1/admin/keys", '{"role":"client","name":"n","__proto__":{"role":"admin"}}', json, "__proto__"],
     ];
     for (const [key, path, raw, headers, field] of refusals) {
-      await expectRefused(
-        () => call("POST", path, { key, rawBody: raw, headers }),
-        422, "INVALID_PAYLOAD", [{ field, issue: "a member named __proto__ is not accepted" }],
-      );
+      await expectRefused(() => call("POST", path, { key, rawBody: raw, headers }), 422, "INVALID_PAYLOAD", [
+        { field, issue: "a member named __proto__ is not accepted" },
+      ]);
     }
     expect(await jobState(jobId)).toBe("RUNNING");
   });
@@ -148,10 +161,7 @@ describe("unknown members", () => {
       ["admin", "/v1/admin/keys", { role: "client", name: "n", roles: ["admin"] }, json, "roles"],
     ];
     for (const [key, path, body, headers, field] of refusals) {
-      await expectRefused(
-        () => call("POST", path, { key, body, headers }),
-        422, "INVALID_PAYLOAD", [{ field, issue: "unknown field" }],
-      );
+      await expectRefused(() => call("POST", path, { key, body, headers }), 422, "INVALID_PAYLOAD", [{ field, issue: "unknown field" }]);
     }
     expect(await jobState(jobId)).toBe("RUNNING");
     const batch = await call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: [{ payload: {}, ttl: 5 }] } });
@@ -166,10 +176,17 @@ describe("unknown members", () => {
     const asAitbcMiner = (path: string, body: unknown) => call("POST", path, { key: null, body, headers: auth });
     const gpu = uniqueName("RTX 4060 Ti");
     const capabilities = {
-      node: "rig-1", python_version: "3.11.4", platform: "Linux-6.1-x86_64",
-      cpu: { logical_cores: 16, model: "x86_64" }, memory: { total_bytes: 68719476736, total_gb: 64 },
+      node: "rig-1",
+      python_version: "3.11.4",
+      platform: "Linux-6.1-x86_64",
+      cpu: { logical_cores: 16, model: "x86_64" },
+      memory: { total_bytes: 68719476736, total_gb: 64 },
       // AITBC's GPU probe sends memory_mb null when nvidia-smi's figure does not parse.
-      runners: { cli: true, python: true }, gpus: [{ name: gpu, memory_mb: 16380 }, { name: gpu, memory_mb: null }],
+      runners: { cli: true, python: true },
+      gpus: [
+        { name: gpu, memory_mb: 16380 },
+        { name: gpu, memory_mb: null },
+      ],
     };
     const registered = await asAitbcMiner("/v1/miners/register", { capabilities, concurrency: 1, region: null });
     expect(registered.status, JSON.stringify(registered.body)).toBe(200);
@@ -181,11 +198,15 @@ describe("unknown members", () => {
 
     // Top priority, so this miner (which fits any job without a GPU constraint) takes these two first.
     const jobs = [];
-    for (const prompt of ["one", "two"]) jobs.push((await submit({ payload: { prompt }, priority: 100, constraints: { gpu } })).body.job_id);
+    for (const prompt of ["one", "two"])
+      jobs.push((await submit({ payload: { prompt }, priority: 100, constraints: { gpu } })).body.job_id);
     // After an empty poll AITBC's miner backs off with random fractional waits, beyond 30 s too.
     const first = await asAitbcMiner("/v1/miners/poll", { max_wait_seconds: 7.3 });
     expect(first.body.job_id).toBe(jobs[0]);
-    const done = await asAitbcMiner(`/v1/miners/${jobs[0]}/result`, { result: { text: "ok" }, metrics: { workspace: "/var/lib/aitbc/miner/jobs/x" } });
+    const done = await asAitbcMiner(`/v1/miners/${jobs[0]}/result`, {
+      result: { text: "ok" },
+      metrics: { workspace: "/var/lib/aitbc/miner/jobs/x" },
+    });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     const second = await asAitbcMiner("/v1/miners/poll", { max_wait_seconds: 45.62 });
     expect(second.body.job_id).toBe(jobs[1]);

@@ -31,7 +31,9 @@ describe("submit", () => {
       error: null,
     });
     expect(Date.parse(res.body.expires_at) - Date.parse(res.body.requested_at)).toBe(60_000);
-    const row = await env.DB.prepare("SELECT state, payload FROM jobs WHERE job_id = ?").bind(res.body.job_id).first<{ state: string; payload: string }>();
+    const row = await env.DB.prepare("SELECT state, payload FROM jobs WHERE job_id = ?")
+      .bind(res.body.job_id)
+      .first<{ state: string; payload: string }>();
     expect(row).toEqual({ state: "QUEUED", payload: JSON.stringify({ prompt: "x" }) });
     const events = await env.DB.prepare("SELECT type FROM job_events WHERE job_id = ?").bind(res.body.job_id).all();
     expect(events.results).toEqual([{ type: "submitted" }]);
@@ -52,7 +54,9 @@ describe("submit", () => {
     expect(second.status).toBe(200);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(second.body.job_id).toBe(first.body.job_id);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_records WHERE idempotency_key = ?").bind(key).first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_records WHERE idempotency_key = ?")
+      .bind(key)
+      .first<{ n: number }>();
     expect(n!.n).toBe(1);
   });
 
@@ -85,7 +89,14 @@ describe("batch submit", () => {
     const key = uniqueName("b");
     const res = await call("POST", "/v1/jobs/batch", {
       key: "client",
-      body: { jobs: [{ payload: { i: 0 } }, { payload: 7 }, { payload: { i: 2 }, idempotency_key: key }, { payload: { i: 3 }, idempotency_key: key }] },
+      body: {
+        jobs: [
+          { payload: { i: 0 } },
+          { payload: 7 },
+          { payload: { i: 2 }, idempotency_key: key },
+          { payload: { i: 3 }, idempotency_key: key },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.items.map((i: { status: number }) => i.status)).toEqual([201, 422, 201, 422]);
@@ -139,7 +150,11 @@ describe("reading jobs", () => {
       expect(res.status, q).toBe(422);
     }
     const tampered = await call("GET", "/v1/jobs?cursor=garbage", { key: "client" });
-    expect(tampered.body.error).toEqual({ code: "INVALID_PAYLOAD", message: "invalid cursor", details: [{ field: "cursor", issue: "not a cursor this endpoint issued" }] });
+    expect(tampered.body.error).toEqual({
+      code: "INVALID_PAYLOAD",
+      message: "invalid cursor",
+      details: [{ field: "cursor", issue: "not a cursor this endpoint issued" }],
+    });
   });
 });
 

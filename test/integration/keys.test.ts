@@ -21,7 +21,13 @@ const signed = (secret: string, method: string, path: string, body: string, at?:
 describe("admin key management", () => {
   it("creates a key shown once, stores only its hash, and the key works for its role", async () => {
     const created = await createKey({ role: "client", name: "ci bot" });
-    expect(created).toEqual({ key_id: expect.stringMatching(/^key_/), principal_id: expect.stringMatching(/^cli_/), role: "client", name: "ci bot", key: expect.stringMatching(/^ec_client_/) });
+    expect(created).toEqual({
+      key_id: expect.stringMatching(/^key_/),
+      principal_id: expect.stringMatching(/^cli_/),
+      role: "client",
+      name: "ci bot",
+      key: expect.stringMatching(/^ec_client_/),
+    });
     const stored = await env.DB.prepare("SELECT * FROM api_keys WHERE key_id = ?").bind(created.key_id).first<Record<string, unknown>>();
     expect(JSON.stringify(stored)).not.toContain(created.key);
     expect((await withKey(created.key, "GET", "/v1/jobs")).status).toBe(200);
@@ -36,12 +42,21 @@ describe("admin key management", () => {
     expect(list.status).toBe(200);
     const view = list.body.items.find((k: { key_id: string }) => k.key_id === created.key_id);
     expect(view).toEqual({
-      key_id: created.key_id, principal_id: created.principal_id, role: "miner", name: "rig 7", source: "admin", hmac: true,
-      hmac_status: "ok", created_at: expect.any(String), last_used_at: null, revoked_at: null,
+      key_id: created.key_id,
+      principal_id: created.principal_id,
+      role: "miner",
+      name: "rig 7",
+      source: "admin",
+      hmac: true,
+      hmac_status: "ok",
+      created_at: expect.any(String),
+      last_used_at: null,
+      revoked_at: null,
     });
     expect(list.body.items.some((k: { source: string }) => k.source === "env")).toBe(true);
     const signedCall = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
-      body: "{}", headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/miners/heartbeat", "{}") },
+      body: "{}",
+      headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/miners/heartbeat", "{}") },
     });
     expect(signedCall.status).toBe(404);
     const after = await call("GET", "/v1/admin/keys?limit=100", { key: "admin" });
@@ -81,9 +96,14 @@ describe("HMAC request signing", () => {
     const created = await createKey({ role: "client", name: "signer", hmac: true });
     expect(created.hmac_secret).toMatch(/^[0-9a-f]{64}$/);
     const body = JSON.stringify({ payload: { signed: true } });
-    const res = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/jobs", body) } });
+    const res = await withKey(created.key, "POST", "/v1/jobs", {
+      body,
+      headers: { "X-Signature": await signed(created.hmac_secret!, "POST", "/v1/jobs", body) },
+    });
     expect(res.status).toBe(201);
-    const list = await withKey(created.key, "GET", "/v1/jobs?limit=5", { headers: { "X-Signature": await signed(created.hmac_secret!, "GET", "/v1/jobs?limit=5", "") } });
+    const list = await withKey(created.key, "GET", "/v1/jobs?limit=5", {
+      headers: { "X-Signature": await signed(created.hmac_secret!, "GET", "/v1/jobs?limit=5", "") },
+    });
     expect(list.status).toBe(200);
     const v1 = await signV1(created.hmac_secret!, { method: "GET", path: "/v1/jobs?limit=4" });
     expect((await withKey(created.key, "GET", "/v1/jobs?limit=4", { headers: { "X-Signature": v1 } })).status).toBe(200);
@@ -101,7 +121,10 @@ describe("HMAC request signing", () => {
     expect(unsigned.status).toBe(401);
     expect(reason(unsigned)).toBe("SIGNATURE_REQUIRED");
 
-    const skewed = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "X-Signature": await signed(secret, "POST", "/v1/jobs", body, Math.floor(Date.now() / 1000) - 301) } });
+    const skewed = await withKey(created.key, "POST", "/v1/jobs", {
+      body,
+      headers: { "X-Signature": await signed(secret, "POST", "/v1/jobs", body, Math.floor(Date.now() / 1000) - 301) },
+    });
     expect(skewed.status).toBe(401);
     expect(reason(skewed)).toBe("SIGNATURE_EXPIRED");
 
@@ -129,19 +152,31 @@ describe("HMAC request signing", () => {
     const [rigA, rigB] = [uniqueName("rig"), uniqueName("rig")];
     for (const minerId of [rigA, rigB]) {
       const body = JSON.stringify({ miner_id: minerId, capabilities: {} });
-      const registered = await withKey(created.key, "POST", "/v1/miners/register", { body, headers: { "X-Signature": await signed(secret, "POST", "/v1/miners/register", body) } });
+      const registered = await withKey(created.key, "POST", "/v1/miners/register", {
+        body,
+        headers: { "X-Signature": await signed(secret, "POST", "/v1/miners/register", body) },
+      });
       expect(registered.status).toBe(200);
     }
     const body = JSON.stringify({ inflight: 0 });
     const forA = await signV2(secret, { method: "POST", path: "/v1/miners/heartbeat", body, minerId: rigA });
-    const moved = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigB, "X-Signature": forA } });
+    const moved = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
+      body,
+      headers: { "X-Miner-Id": rigB, "X-Signature": forA },
+    });
     expect(moved.status).toBe(401);
     expect(moved.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_INVALID" }]);
-    const asSigned = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigA, "X-Signature": forA } });
+    const asSigned = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
+      body,
+      headers: { "X-Miner-Id": rigA, "X-Signature": forA },
+    });
     expect(asSigned.status).toBe(200);
 
     const v1 = await signV1(secret, { method: "POST", path: "/v1/miners/heartbeat", body });
-    const v1WithMiner = await withKey(created.key, "POST", "/v1/miners/heartbeat", { body, headers: { "X-Miner-Id": rigB, "X-Signature": v1 } });
+    const v1WithMiner = await withKey(created.key, "POST", "/v1/miners/heartbeat", {
+      body,
+      headers: { "X-Miner-Id": rigB, "X-Signature": v1 },
+    });
     expect(v1WithMiner.status).toBe(401);
     expect(v1WithMiner.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_V2_REQUIRED" }]);
   });
@@ -157,11 +192,17 @@ describe("HMAC request signing", () => {
       expect(changed.status, JSON.stringify(headers)).toBe(401);
       expect(changed.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_INVALID" }]);
     }
-    const asSigned = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "Idempotency-Key": idempotencyKey, "X-Signature": signature } });
+    const asSigned = await withKey(created.key, "POST", "/v1/jobs", {
+      body,
+      headers: { "Idempotency-Key": idempotencyKey, "X-Signature": signature },
+    });
     expect(asSigned.status).toBe(201);
 
     const v1 = await signV1(secret, { method: "POST", path: "/v1/jobs", body });
-    const v1WithKey = await withKey(created.key, "POST", "/v1/jobs", { body, headers: { "Idempotency-Key": uniqueName("idem"), "X-Signature": v1 } });
+    const v1WithKey = await withKey(created.key, "POST", "/v1/jobs", {
+      body,
+      headers: { "Idempotency-Key": uniqueName("idem"), "X-Signature": v1 },
+    });
     expect(v1WithKey.status).toBe(401);
     expect(v1WithKey.body.error.details).toEqual([{ field: "x-signature", issue: "SIGNATURE_V2_REQUIRED" }]);
   });

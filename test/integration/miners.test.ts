@@ -31,7 +31,9 @@ describe("register", () => {
     const principalId: string = owner.body.principal_id;
     const squat = await registerMiner(principalId, {}, "miner2");
     expect(squat.status).toBe(422);
-    expect(squat.body.error.details).toEqual([{ field: "miner_id", issue: "ids shaped like a principal id are reserved for the key they belong to" }]);
+    expect(squat.body.error.details).toEqual([
+      { field: "miner_id", issue: "ids shaped like a principal id are reserved for the key they belong to" },
+    ]);
     const asOwner = (path: string, body: unknown) => call("POST", path, { key: null, body, headers: { "X-Api-Key": owner.body.key } });
     const registered = await asOwner("/v1/miners/register", {});
     expect(registered.status).toBe(200);
@@ -47,7 +49,13 @@ describe("register", () => {
       expect(res.status, minerId).toBe(422);
       expect(res.body.error.details[0].field).toBe("miner_id");
     }
-    for (const lookalike of ["mnr_0123456789ABCDEF", "mnr_0123456789abcde", "mnr_0123456789abcdef0", "mnr-0123456789abcdef", "usr_0123456789abcdef"]) {
+    for (const lookalike of [
+      "mnr_0123456789ABCDEF",
+      "mnr_0123456789abcde",
+      "mnr_0123456789abcdef0",
+      "mnr-0123456789abcdef",
+      "usr_0123456789abcdef",
+    ]) {
       expect((await registerMiner(lookalike)).status, lookalike).toBe(200);
     }
   });
@@ -120,13 +128,17 @@ describe("poll", () => {
   it("never hands out a job whose constraints no miner fits", async () => {
     const region = "eu-west";
     const minerId = uniqueName("m");
-    await registerMiner(minerId, { region, capabilities: { gpus: [{ name: "T4", memory_mb: 16384 }], cuda: "11.8", models: ["sd"], price: 2 } });
-    const misfits = [
-      { gpu: "H100" }, { min_vram_gb: 17 }, { cuda: "12" }, { models: ["sd", "llama"] }, { max_price: 1 },
-    ];
+    await registerMiner(minerId, {
+      region,
+      capabilities: { gpus: [{ name: "T4", memory_mb: 16384 }], cuda: "11.8", models: ["sd"], price: 2 },
+    });
+    const misfits = [{ gpu: "H100" }, { min_vram_gb: 17 }, { cuda: "12" }, { models: ["sd", "llama"] }, { max_price: 1 }];
     for (const constraints of misfits) await submit({ payload: {}, constraints: { region, ...constraints } });
     expect((await pollAs(minerId)).status).toBe(204);
-    const fitting = await submit({ payload: {}, constraints: { region, gpu: "T4", min_vram_gb: 16, cuda: "11", models: ["sd"], max_price: 2 } });
+    const fitting = await submit({
+      payload: {},
+      constraints: { region, gpu: "T4", min_vram_gb: 16, cuda: "11", models: ["sd"], max_price: 2 },
+    });
     const res = await pollAs(minerId);
     expect(res.status).toBe(200);
     expect(res.body.job_id).toBe(fitting.body.job_id);
@@ -178,7 +190,11 @@ describe("poll", () => {
 
   it("answers 204 once the wait is over with nothing that fits", async () => {
     const minerId = uniqueName("m");
-    await registerMiner(minerId, { region: "eu-west", capabilities: { gpus: [{ name: uniqueName("gpu"), memory_mb: 1 }] }, concurrency: 1 });
+    await registerMiner(minerId, {
+      region: "eu-west",
+      capabilities: { gpus: [{ name: uniqueName("gpu"), memory_mb: 1 }] },
+      concurrency: 1,
+    });
     await submit({ payload: {}, constraints: { region: "eu-west", gpu: "nobody-has-this" } });
     const started = Date.now();
     const res = await pollAs(minerId, { max_wait_seconds: 1 });
@@ -247,13 +263,21 @@ describe("result and fail", () => {
 
   it("requeues a retryable failure and fails a non-retryable one", async () => {
     const retry = await leased("us-east", { max_attempts: 2 });
-    const res = await minerCall(retry.minerId, `/v1/miners/${retry.jobId}/fail`, { error_code: "OOM", error_message: "out of memory", lease_id: retry.leaseId });
+    const res = await minerCall(retry.minerId, `/v1/miners/${retry.jobId}/fail`, {
+      error_code: "OOM",
+      error_message: "out of memory",
+      lease_id: retry.leaseId,
+    });
     expect(res.body).toEqual({ status: "ok", state: "QUEUED" });
     const view = await call("GET", `/v1/jobs/${retry.jobId}`, { key: "client" });
     expect(view.body).toMatchObject({ state: "QUEUED", attempts: 1, error: { code: "OOM", message: "out of memory" } });
 
     const fatal = await leased("us-east");
-    const res2 = await minerCall(fatal.minerId, `/v1/miners/${fatal.jobId}/fail`, { error_code: "BAD_INPUT", retryable: false, lease_id: fatal.leaseId });
+    const res2 = await minerCall(fatal.minerId, `/v1/miners/${fatal.jobId}/fail`, {
+      error_code: "BAD_INPUT",
+      retryable: false,
+      lease_id: fatal.leaseId,
+    });
     expect(res2.body.state).toBe("FAILED");
     const result = await call("GET", `/v1/jobs/${fatal.jobId}/result`, { key: "client" });
     expect(result.status).toBe(409);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
-import { TEST_SEEDS } from "../helpers/test-bindings";
 import { importSigningSeed } from "../../src/receipts/keys";
 import { signReceipt } from "../../src/receipts/sign-receipt";
+import { call, minerCall, pollAs, soloMinerAndJob, submit } from "../helpers/api";
+import { TEST_SEEDS } from "../helpers/test-bindings";
 
 async function completedReceipt() {
   const { minerId, jobId } = await soloMinerAndJob("eu-west", { payload: { prompt: "p" } }, { price: 0.25 });
   const lease = await pollAs(minerId);
   const done = await minerCall(minerId, `/v1/miners/${jobId}/result`, {
-    result: { out: "r" }, metrics: { units: 0.5, unit_type: "gpu_seconds", price: 0.25, duration_ms: 3000 }, lease_id: lease.body.lease_id,
+    result: { out: "r" },
+    metrics: { units: 0.5, unit_type: "gpu_seconds", price: 0.25, duration_ms: 3000 },
+    lease_id: lease.body.lease_id,
   });
   return { receipt: done.body.receipt, jobId, minerId };
 }
@@ -18,8 +20,20 @@ describe("receipts", () => {
     const res = await call("GET", "/v1/receipts/keys");
     expect(res.status).toBe(200);
     expect(res.body.keys).toEqual([
-      { key_id: "TJvH0A9pkk0c3uQMNlCivLs3GR3i1T2TtfIbLT0n29Q", alg: "Ed25519", use: "signing", status: "active", public_key_hex: "4c9bc7d00f69924d1cdee40c3650a2bcbb37191de2d53d93b5f21b2d3d27dbd4" },
-      { key_id: expect.any(String), alg: "Ed25519", use: "attestation", status: "active", public_key_hex: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      {
+        key_id: "TJvH0A9pkk0c3uQMNlCivLs3GR3i1T2TtfIbLT0n29Q",
+        alg: "Ed25519",
+        use: "signing",
+        status: "active",
+        public_key_hex: "4c9bc7d00f69924d1cdee40c3650a2bcbb37191de2d53d93b5f21b2d3d27dbd4",
+      },
+      {
+        key_id: expect.any(String),
+        alg: "Ed25519",
+        use: "attestation",
+        status: "active",
+        public_key_hex: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
     ]);
     expect(JSON.stringify(res.body)).not.toContain(TEST_SEEDS.signing);
   });
@@ -102,7 +116,9 @@ describe("receipts", () => {
     const { receipt, jobId } = await completedReceipt();
     const row = await env.DB.prepare("SELECT receipt_id, seq FROM receipts WHERE job_id = ?").bind(jobId).first();
     expect(row).toEqual({ receipt_id: receipt.receipt_id, seq: 1 });
-    const settlement = await env.DB.prepare("SELECT status, amount, provider FROM settlements WHERE receipt_id = ?").bind(receipt.receipt_id).first();
+    const settlement = await env.DB.prepare("SELECT status, amount, provider FROM settlements WHERE receipt_id = ?")
+      .bind(receipt.receipt_id)
+      .first();
     expect(settlement).toEqual({ status: "pending", amount: 0.25 * 0.5, provider: receipt.provider });
   });
 });
@@ -113,7 +129,13 @@ describe("receipt history", () => {
     const reissued = await call("POST", `/v1/admin/jobs/${jobId}/receipts`, { key: "admin" });
     expect(reissued.status).toBe(201);
     expect(reissued.body.receipt_id).not.toBe(receipt.receipt_id);
-    expect({ ...reissued.body, receipt_id: 0, nonce: 0, signature: 0, attestations: 0 }).toEqual({ ...receipt, receipt_id: 0, nonce: 0, signature: 0, attestations: 0 });
+    expect({ ...reissued.body, receipt_id: 0, nonce: 0, signature: 0, attestations: 0 }).toEqual({
+      ...receipt,
+      receipt_id: 0,
+      nonce: 0,
+      signature: 0,
+      attestations: 0,
+    });
     const history = await call("GET", `/v1/jobs/${jobId}/receipts?limit=1`, { key: "client" });
     expect(history.body.items).toEqual([receipt]);
     const rest = await call("GET", `/v1/jobs/${jobId}/receipts?limit=1&cursor=${history.body.next_cursor}`, { key: "client" });

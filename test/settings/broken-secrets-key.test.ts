@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { call } from "../helpers/api";
 import { signV2 } from "../helpers/signing";
-import { storeKey, type StoredKey } from "../helpers/stored-keys";
+import { type StoredKey, storeKey } from "../helpers/stored-keys";
 import { TEST_SEEDS } from "../helpers/test-bindings";
 
 const problem = getConfig(env).secretsEncryptionKeyHex ? "secrets_key_wrong" : "secrets_key_missing";

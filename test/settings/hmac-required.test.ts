@@ -11,7 +11,10 @@ describe("with HMAC_REQUIRED=true", () => {
   });
 
   it("accepts a bootstrap key's request signed with the key itself", async () => {
-    for (const [sign, path] of [[signV1, "/v1/jobs?limit=1"], [signV2, "/v1/jobs?limit=2"]] as const) {
+    for (const [sign, path] of [
+      [signV1, "/v1/jobs?limit=1"],
+      [signV2, "/v1/jobs?limit=2"],
+    ] as const) {
       const signature = await sign(TEST_KEYS.client, { method: "GET", path });
       const res = await call("GET", path, { key: "client", headers: { "X-Signature": signature } });
       expect(res.status, signature).toBe(200);

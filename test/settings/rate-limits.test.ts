@@ -3,8 +3,8 @@
 // straddle a minute boundary is checked only for what must hold either way (at least one 429).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, registerMiner, uniqueName, type ApiResponse } from "../helpers/api";
 import { KEY_CACHE_MS } from "../../src/auth/keys";
+import { type ApiResponse, call, registerMiner, uniqueName } from "../helpers/api";
 import { LOW_RATE_LIMITS } from "../helpers/rate-limits";
 import { revokeStoredKey, storeKey } from "../helpers/stored-keys";
 
@@ -73,16 +73,19 @@ describe("rate limits per principal", () => {
 
   it("counts a long-poll once however long it waits", async () => {
     const minerId = uniqueName("m");
-    const calls = await burst(2 * LOW_RATE_LIMITS.MINER + 1, (() => {
-      let i = 0;
-      return () => {
-        i += 1;
-        if (i === 1) return registerMiner(minerId);
-        // The second call parks for a second with nothing to hand out.
-        const wait = i === 2 ? 1 : 0;
-        return call("POST", "/v1/miners/poll", { key: "miner", body: { max_wait_seconds: wait }, headers: { "X-Miner-Id": minerId } });
-      };
-    })());
+    const calls = await burst(
+      2 * LOW_RATE_LIMITS.MINER + 1,
+      (() => {
+        let i = 0;
+        return () => {
+          i += 1;
+          if (i === 1) return registerMiner(minerId);
+          // The second call parks for a second with nothing to hand out.
+          const wait = i === 2 ? 1 : 0;
+          return call("POST", "/v1/miners/poll", { key: "miner", body: { max_wait_seconds: wait }, headers: { "X-Miner-Id": minerId } });
+        };
+      })(),
+    );
     expect(calls.replies[1]!.status).toBe(204);
     const statuses = calls.replies.map((r) => r.status);
     if (calls.oneWindow) {
@@ -125,12 +128,16 @@ describe("rate limits per IP on the public endpoints", () => {
   });
 
   it("limits /openapi.json per IP like the other public routes", async () => {
-    const docs = await burst(2 * LOW_RATE_LIMITS.PUBLIC + 1, () => call("GET", "/openapi.json", { headers: { "CF-Connecting-IP": "203.0.113.44" } }));
+    const docs = await burst(2 * LOW_RATE_LIMITS.PUBLIC + 1, () =>
+      call("GET", "/openapi.json", { headers: { "CF-Connecting-IP": "203.0.113.44" } }),
+    );
     expectLimited(docs, LOW_RATE_LIMITS.PUBLIC);
   });
 
   it("counts callers without CF-Connecting-IP together, and lets a browser read Retry-After", async () => {
-    const anonymous = await burst(2 * LOW_RATE_LIMITS.PUBLIC + 1, () => call("GET", "/v1/health", { headers: { Origin: "https://app.example" } }));
+    const anonymous = await burst(2 * LOW_RATE_LIMITS.PUBLIC + 1, () =>
+      call("GET", "/v1/health", { headers: { Origin: "https://app.example" } }),
+    );
     const refused = expectLimited(anonymous, LOW_RATE_LIMITS.PUBLIC);
     expect(refused.headers.get("access-control-allow-origin")).toBe("*");
     expect(refused.headers.get("access-control-expose-headers")?.split(",")).toContain("Retry-After");

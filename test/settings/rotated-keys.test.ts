@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildUnsignedReceipt } from "../../src/receipts/build";
-import { signReceipt } from "../../src/receipts/sign-receipt";
 import { importSigningSeed } from "../../src/receipts/keys";
+import { signReceipt } from "../../src/receipts/sign-receipt";
 import * as receiptRoutes from "../../src/routes/receipts/receipts.routes";
 import { callRoute, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
 import { describeCorpusOverHttp } from "../helpers/receipt-corpus";

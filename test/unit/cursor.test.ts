@@ -28,7 +28,12 @@ describe("cursor round trip", () => {
     for (const parts of samples) {
       const cursor = encodeCursor(parts);
       expect(cursor, JSON.stringify(parts)).toMatch(/^[A-Za-z0-9_-]+$/);
-      expect(decodeCursor(cursor, parts.map((p) => (typeof p === "number" ? "number" : "string")))).toEqual(parts);
+      expect(
+        decodeCursor(
+          cursor,
+          parts.map((p) => (typeof p === "number" ? "number" : "string")),
+        ),
+      ).toEqual(parts);
     }
   });
 

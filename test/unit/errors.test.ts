@@ -1,8 +1,8 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { ApiError, STATUS_BY_CODE, errorResponse, handleError, isErrorCode, zodDetails } from "../../src/http/errors";
+import { ApiError, errorResponse, handleError, isErrorCode, STATUS_BY_CODE, zodDetails } from "../../src/http/errors";
 
 // The wire contract's error codes (AITBC Coordinator API v1; docs/api.md, "Codes"), verbatim:
 // every wire code and its status.
@@ -106,9 +106,7 @@ describe("zodDetails", () => {
   });
 
   it("puts a prefix in front of every field (batch items)", () => {
-    expect(issuesOf({ payload: {}, constraints: { models: [1] } }, "jobs.3").map((d) => d.field)).toEqual([
-      "jobs.3.constraints.models.0",
-    ]);
+    expect(issuesOf({ payload: {}, constraints: { models: [1] } }, "jobs.3").map((d) => d.field)).toEqual(["jobs.3.constraints.models.0"]);
     expect(issuesOf(null, "jobs.0").map((d) => d.field)).toEqual(["jobs.0"]);
   });
 

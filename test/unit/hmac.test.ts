@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { checkSignature, hmacHex, parseSignatureHeader, signingStringV1, signingStringV2, type SignedRequest } from "../../src/auth/hmac";
+import { checkSignature, hmacHex, parseSignatureHeader, type SignedRequest, signingStringV1, signingStringV2 } from "../../src/auth/hmac";
 import { openSecret, sealSecret, tryOpenSecret } from "../../src/auth/secret-box";
-import { signV1, signV2, type Signable } from "../helpers/signing";
+import { type Signable, signV1, signV2 } from "../helpers/signing";
 
 const bodyText = '{"payload":{}}';
 const NOW = 1_800_000_000;
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 const request = (over: Partial<SignedRequest> = {}): SignedRequest => ({
-  method: "get", pathAndQuery: "/v1/jobs?limit=1", body: new Uint8Array(), ...over,
+  method: "get",
+  pathAndQuery: "/v1/jobs?limit=1",
+  body: new Uint8Array(),
+  ...over,
 });
 
 describe("parseSignatureHeader", () => {
@@ -40,7 +43,9 @@ describe("signing strings", () => {
 
   it("matches the worked example in docs/security.md", async () => {
     const signed = await signingStringV2(1767225600, {
-      method: "POST", pathAndQuery: "/v1/miners/poll", minerId: "rig-7",
+      method: "POST",
+      pathAndQuery: "/v1/miners/poll",
+      minerId: "rig-7",
       body: new TextEncoder().encode('{"max_wait_seconds":0}'),
     });
     expect(signed.split("\n").at(-1)).toBe("a351aed332a83220327ca2e7fc71bc51393c6cc5b228572c00af84541b70a9bc");
@@ -51,7 +56,12 @@ describe("signing strings", () => {
 describe("checkSignature", () => {
   const post: Signable = { method: "POST", path: "/v1/jobs", body: bodyText };
   const received = (over: Partial<SignedRequest> = {}) => ({
-    secret: "s3cret", method: "POST", pathAndQuery: "/v1/jobs", body: new TextEncoder().encode(bodyText), nowSeconds: NOW, ...over,
+    secret: "s3cret",
+    method: "POST",
+    pathAndQuery: "/v1/jobs",
+    body: new TextEncoder().encode(bodyText),
+    nowSeconds: NOW,
+    ...over,
   });
 
   it("accepts a v2 or a v1 signature within 300 s of now", async () => {
@@ -62,7 +72,10 @@ describe("checkSignature", () => {
   it("names why it refuses", async () => {
     expect(await checkSignature(undefined, received())).toMatchObject({ ok: false, reason: "SIGNATURE_REQUIRED" });
     expect(await checkSignature("nonsense", received())).toMatchObject({ ok: false, reason: "SIGNATURE_MALFORMED" });
-    expect(await checkSignature(await signV2("s3cret", post, NOW - 301), received())).toMatchObject({ ok: false, reason: "SIGNATURE_EXPIRED" });
+    expect(await checkSignature(await signV2("s3cret", post, NOW - 301), received())).toMatchObject({
+      ok: false,
+      reason: "SIGNATURE_EXPIRED",
+    });
     for (const wrong of [
       await signV2("other", post, NOW),
       await signV2("s3cret", { ...post, method: "PUT" }, NOW),
@@ -77,8 +90,16 @@ describe("checkSignature", () => {
   it("binds a v2 signature to X-Miner-Id and Idempotency-Key", async () => {
     const signed = await signV2("s3cret", { ...post, minerId: "rig-1", idempotencyKey: "once" }, NOW);
     expect(await checkSignature(signed, received({ minerId: "rig-1", idempotencyKey: "once" }))).toMatchObject({ ok: true });
-    for (const moved of [{ minerId: "rig-2", idempotencyKey: "once" }, { minerId: "rig-1", idempotencyKey: "twice" }, { minerId: "rig-1" }, {}]) {
-      expect(await checkSignature(signed, received(moved)), JSON.stringify(moved)).toMatchObject({ ok: false, reason: "SIGNATURE_INVALID" });
+    for (const moved of [
+      { minerId: "rig-2", idempotencyKey: "once" },
+      { minerId: "rig-1", idempotencyKey: "twice" },
+      { minerId: "rig-1" },
+      {},
+    ]) {
+      expect(await checkSignature(signed, received(moved)), JSON.stringify(moved)).toMatchObject({
+        ok: false,
+        reason: "SIGNATURE_INVALID",
+      });
     }
   });
 
@@ -93,7 +114,10 @@ describe("checkSignature", () => {
     const v1 = (await signV1("s3cret", post, NOW)).split(",")[1];
     const v2 = await signV2("s3cret", post, NOW);
     expect(await checkSignature(`${v2},${v1}`, received())).toMatchObject({ ok: true, signature: v2.split("v2=")[1] });
-    expect(await checkSignature(`t=${NOW},${v1},v2=${"0".repeat(64)}`, received())).toMatchObject({ ok: false, reason: "SIGNATURE_INVALID" });
+    expect(await checkSignature(`t=${NOW},${v1},v2=${"0".repeat(64)}`, received())).toMatchObject({
+      ok: false,
+      reason: "SIGNATURE_INVALID",
+    });
   });
 });
 

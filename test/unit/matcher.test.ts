@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
+import type { Constraints } from "../../src/model/job";
+import type { Capabilities } from "../../src/model/miner";
 import {
   compareQueueOrder,
   constraintClassKey,
   cudaCompatible,
   fits,
-  pickBest,
   type MatchableMiner,
+  pickBest,
   type QueueHead,
 } from "../../src/queue/matcher";
-import type { Constraints } from "../../src/model/job";
-import type { Capabilities } from "../../src/model/miner";
 
 function miner(capabilities: Capabilities = {}, region = "eu-west"): MatchableMiner {
   return { region, capabilities };
@@ -226,17 +226,15 @@ describe("compareQueueOrder and pickBest", () => {
   });
 
   it("sorts a mixed queue: priority, then age, then id, whatever the input order", () => {
-    const jobs = [
-      head("c", 0, 100),
-      head("b", 10, 300),
-      head("a", 10, 300),
-      head("d", 10, 200),
-      head("e", -5, 50),
-      head("f", 0, 99),
-    ];
+    const jobs = [head("c", 0, 100), head("b", 10, 300), head("a", 10, 300), head("d", 10, 200), head("e", -5, 50), head("f", 0, 99)];
     const expected = ["d", "a", "b", "f", "c", "e"];
     expect([...jobs].sort(compareQueueOrder).map((j) => j.jobId)).toEqual(expected);
-    expect([...jobs].reverse().sort(compareQueueOrder).map((j) => j.jobId)).toEqual(expected);
+    expect(
+      [...jobs]
+        .reverse()
+        .sort(compareQueueOrder)
+        .map((j) => j.jobId),
+    ).toEqual(expected);
     expect(pickBest(jobs)?.jobId).toBe("d");
     expect(pickBest([...jobs].reverse())?.jobId).toBe("d");
   });

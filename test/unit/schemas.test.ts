@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { PRINCIPAL_PREFIX, ROLES, isPrincipalIdShaped } from "../../src/auth/principal";
+import { isPrincipalIdShaped, PRINCIPAL_PREFIX, ROLES } from "../../src/auth/principal";
 import { zodDetails } from "../../src/http/errors";
-import { MAX_INPUT_PROBLEMS, inputProblems } from "../../src/lib/json-limits";
 import { IdempotencyKey } from "../../src/http/schemas";
 import { newKeyId } from "../../src/lib/ids";
+import { inputProblems, MAX_INPUT_PROBLEMS } from "../../src/lib/json-limits";
 import { BatchJobBody, SubmitJobBody } from "../../src/routes/jobs/jobs.routes";
 import { PollBody, RegisterBody } from "../../src/routes/miners/miners.routes";
 
@@ -157,9 +157,12 @@ describe("SubmitJobBody: refusals name the field", () => {
   });
 
   it("names every bad field at once", () => {
-    expect(refusedFields(SubmitJobBody, { payload: 1, ttl_seconds: 0, priority: 101, max_attempts: 11 }).sort()).toEqual(
-      ["max_attempts", "payload", "priority", "ttl_seconds"],
-    );
+    expect(refusedFields(SubmitJobBody, { payload: 1, ttl_seconds: 0, priority: 101, max_attempts: 11 }).sort()).toEqual([
+      "max_attempts",
+      "payload",
+      "priority",
+      "ttl_seconds",
+    ]);
   });
 });
 
@@ -275,7 +278,8 @@ describe("BatchJobBody", () => {
 
 describe("IdempotencyKey (the header and a batch job's idempotency_key)", () => {
   it("accepts 1-255 printable ASCII characters", () => {
-    for (const key of ["k", "~!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}", "k".repeat(255)]) expect(IdempotencyKey.safeParse(key).success, key).toBe(true);
+    for (const key of ["k", "~!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}", "k".repeat(255)])
+      expect(IdempotencyKey.safeParse(key).success, key).toBe(true);
   });
 
   it("refuses empty, over-long, control, space and non-ASCII keys with one issue", () => {
@@ -304,7 +308,9 @@ describe("inputProblems", () => {
   });
 
   it("names the object holding a member name with a lone surrogate, without echoing the name", () => {
-    expect(inputProblems({ payload: { "\udfff": 1 } })).toEqual([{ field: "payload", issue: "has a member name that is not well-formed Unicode" }]);
+    expect(inputProblems({ payload: { "\udfff": 1 } })).toEqual([
+      { field: "payload", issue: "has a member name that is not well-formed Unicode" },
+    ]);
   });
 
   it("names a __proto__ member at any depth, as JSON.parse keeps it", () => {
@@ -321,7 +327,9 @@ describe("inputProblems", () => {
 
   it("walks 100 000 levels of nesting without recursion", () => {
     const deep = JSON.parse(`${"[".repeat(100_000)}"\\ud800"${"]".repeat(100_000)}`);
-    expect(inputProblems(deep)).toEqual([{ field: Array(100_000).fill("0").join("."), issue: "is not well-formed Unicode (a lone surrogate)" }]);
+    expect(inputProblems(deep)).toEqual([
+      { field: Array(100_000).fill("0").join("."), issue: "is not well-formed Unicode (a lone surrogate)" },
+    ]);
   });
 });
 
@@ -331,7 +339,15 @@ describe("isPrincipalIdShaped (miner ids reserved for their key)", () => {
   });
 
   it("does not match ids that only resemble one", () => {
-    for (const id of ["mnr_0123456789ABCDEF", "mnr_0123456789abcde", "mnr_0123456789abcdef0", "mnr-0123456789abcdef", "usr_0123456789abcdef", "xmnr_0123456789abcdef", "miner-1"]) {
+    for (const id of [
+      "mnr_0123456789ABCDEF",
+      "mnr_0123456789abcde",
+      "mnr_0123456789abcdef0",
+      "mnr-0123456789abcdef",
+      "usr_0123456789abcdef",
+      "xmnr_0123456789abcdef",
+      "miner-1",
+    ]) {
       expect(isPrincipalIdShaped(id), id).toBe(false);
     }
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { FINAL_STATES, JOB_STATES, type Job, type JobState } from "../../src/model/job";
+import { checkLease, type JobCommand, newQueuedJob, retryBackoffMs, type Transition, transition } from "../../src/queue/state-machine";
 import { buildUnsignedReceipt } from "../../src/receipts/build";
-import { checkLease, newQueuedJob, retryBackoffMs, transition, type JobCommand, type Transition } from "../../src/queue/state-machine";
 import { newJob } from "../helpers/region";
 import { sampleInput } from "./receipts/fixtures";
-import { FINAL_STATES, JOB_STATES, type Job, type JobState } from "../../src/model/job";
 
 const T0 = 1_700_000_000_000;
 const NOW = T0 + 60_000;
@@ -33,13 +33,23 @@ function jobIn(state: JobState, overrides: Partial<Job> = {}): Job {
       return makeJob({ state, ...leased, ...overrides });
     case "COMPLETED":
       return makeJob({
-        state, ...leased, leaseExpiresAt: null, completedAt: T0 + 2000,
-        result: { ok: true }, resultHash: `sha256:${"1".repeat(64)}`, ...overrides,
+        state,
+        ...leased,
+        leaseExpiresAt: null,
+        completedAt: T0 + 2000,
+        result: { ok: true },
+        resultHash: `sha256:${"1".repeat(64)}`,
+        ...overrides,
       });
     case "FAILED":
       return makeJob({
-        state, ...leased, leaseExpiresAt: null, attempts: 3, completedAt: T0 + 2000,
-        error: { code: "OOM", message: "out of memory" }, ...overrides,
+        state,
+        ...leased,
+        leaseExpiresAt: null,
+        attempts: 3,
+        completedAt: T0 + 2000,
+        error: { code: "OOM", message: "out of memory" },
+        ...overrides,
       });
     case "CANCELED":
       return makeJob({ state, completedAt: T0 + 2000, ...overrides });
@@ -54,7 +64,13 @@ function allowed(tr: Transition) {
 }
 
 const RECEIPT = { ...buildUnsignedReceipt(sampleInput()), signature: { alg: "Ed25519" as const, key_id: "k", sig: "s" } };
-const lease: JobCommand = { type: "lease", minerId: "miner-b", leaseId: "b".repeat(32), leaseExpiresAt: NOW + 30_000, terms: { price: 1, gpus: 1 } };
+const lease: JobCommand = {
+  type: "lease",
+  minerId: "miner-b",
+  leaseId: "b".repeat(32),
+  leaseExpiresAt: NOW + 30_000,
+  terms: { price: 1, gpus: 1 },
+};
 const complete: Extract<JobCommand, { type: "complete" }> = {
   type: "complete",
   result: { images: 1 },
@@ -86,35 +102,51 @@ const CASES: Case[] = [
   { name: "lease", command: lease, jobOverrides: {}, from: { QUEUED: { to: "RUNNING", event: "leased" } } },
   { name: "complete", command: complete, jobOverrides: {}, from: { RUNNING: { to: "COMPLETED", event: "completed" } } },
   {
-    name: "fail (retryable, attempts left)", command: failRetryable, jobOverrides: LEFT,
+    name: "fail (retryable, attempts left)",
+    command: failRetryable,
+    jobOverrides: LEFT,
     from: { RUNNING: { to: "QUEUED", event: "retry_scheduled" } },
   },
   {
-    name: "fail (retryable, attempts spent)", command: failRetryable, jobOverrides: SPENT,
+    name: "fail (retryable, attempts spent)",
+    command: failRetryable,
+    jobOverrides: SPENT,
     from: { RUNNING: { to: "FAILED", event: "failed" } },
   },
   {
-    name: "fail (non-retryable, attempts left)", command: failFinal, jobOverrides: LEFT,
+    name: "fail (non-retryable, attempts left)",
+    command: failFinal,
+    jobOverrides: LEFT,
     from: { RUNNING: { to: "FAILED", event: "failed" } },
   },
   {
-    name: "fail (non-retryable, attempts spent)", command: failFinal, jobOverrides: SPENT,
+    name: "fail (non-retryable, attempts spent)",
+    command: failFinal,
+    jobOverrides: SPENT,
     from: { RUNNING: { to: "FAILED", event: "failed" } },
   },
   {
-    name: "lose_lease (attempts left)", command: loseLease, jobOverrides: LEFT,
+    name: "lose_lease (attempts left)",
+    command: loseLease,
+    jobOverrides: LEFT,
     from: { RUNNING: { to: "QUEUED", event: "lease_lost" } },
   },
   {
-    name: "lose_lease (attempts spent)", command: loseLease, jobOverrides: SPENT,
+    name: "lose_lease (attempts spent)",
+    command: loseLease,
+    jobOverrides: SPENT,
     from: { RUNNING: { to: "FAILED", event: "failed" } },
   },
   {
-    name: "cancel", command: cancel, jobOverrides: {},
+    name: "cancel",
+    command: cancel,
+    jobOverrides: {},
     from: { QUEUED: { to: "CANCELED", event: "canceled" }, RUNNING: { to: "CANCELED", event: "canceled" } },
   },
   {
-    name: "expire", command: expire, jobOverrides: {},
+    name: "expire",
+    command: expire,
+    jobOverrides: {},
     from: { QUEUED: { to: "EXPIRED", event: "expired" }, RUNNING: { to: "EXPIRED", event: "expired" } },
   },
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextWakeAt, outboxRetryDelayMs, type Deadlines } from "../../src/queue/timers";
+import { type Deadlines, nextWakeAt, outboxRetryDelayMs } from "../../src/queue/timers";
 
 const NOW = 1_700_000_000_000;
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
-import { apiKeys, type ApiKeyRow } from "../schema";
+import { type ApiKeyRow, apiKeys } from "../schema";
 
 export async function findActiveKey(db: Db, keyHash: string) {
   return db
@@ -32,7 +32,10 @@ export async function selectKey(db: Db, keyId: string) {
 
 /** Revokes once; a second revoke keeps the first time. */
 export async function markKeyRevoked(db: Db, keyId: string, at: number) {
-  await db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.keyId, keyId), isNull(apiKeys.revokedAt)));
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.keyId, keyId), isNull(apiKeys.revokedAt)));
   return selectKey(db, keyId);
 }
 

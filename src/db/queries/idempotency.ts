@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../client";
-import { idempotencyRecords, type IdempotencyRow } from "../schema";
+import { type IdempotencyRow, idempotencyRecords } from "../schema";
 
 /**
  * Claims (principal, key) for a new job, or returns the record that already holds it. The

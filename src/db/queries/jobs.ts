@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, lt, or, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
-import { jobEvents, jobs, type JobEventRow, type JobRow } from "../schema";
+import { type JobEventRow, type JobRow, jobEvents, jobs } from "../schema";
 
 export interface JobFilters {
   clientId?: string;

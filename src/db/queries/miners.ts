@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { miners } from "../schema";
@@ -19,7 +19,12 @@ export async function selectMiners(db: Db, filters: { status?: string; region?: 
     filters.region ? eq(miners.region, filters.region) : undefined,
     cursor ? gt(miners.minerId, decodeCursor<[string]>(cursor, ["string"])[0]) : undefined,
   ];
-  const rows = await db.select().from(miners).where(and(...conditions)).orderBy(asc(miners.minerId)).limit(limit + 1);
+  const rows = await db
+    .select()
+    .from(miners)
+    .where(and(...conditions))
+    .orderBy(asc(miners.minerId))
+    .limit(limit + 1);
   return pageOf(rows, limit, (last) => [last.minerId]);
 }
 

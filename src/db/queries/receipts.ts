@@ -1,4 +1,4 @@
-import { asc, desc, eq, and, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Receipt } from "../../model/receipt";
 import type { Db } from "../client";
@@ -25,7 +25,13 @@ export async function listReceipts(db: Db, jobId: string, limit: number, cursor?
 /** Appends a receipt after its job's latest; the unique (job_id, seq) index refuses a racing twin. */
 export async function appendReceipt(db: Db, receipt: Receipt, issuedAt: number) {
   const jobId = receipt.job_id;
-  const last = await db.select({ seq: receipts.seq }).from(receipts).where(eq(receipts.jobId, jobId)).orderBy(desc(receipts.seq)).limit(1).get();
+  const last = await db
+    .select({ seq: receipts.seq })
+    .from(receipts)
+    .where(eq(receipts.jobId, jobId))
+    .orderBy(desc(receipts.seq))
+    .limit(1)
+    .get();
   const seq = (last?.seq ?? 0) + 1;
   await db.insert(receipts).values({ receiptId: receipt.receipt_id, jobId, seq, keyId: receipt.signature.key_id, issuedAt, body: receipt });
   return seq;

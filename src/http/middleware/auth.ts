@@ -1,18 +1,21 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { checkSignature } from "../../auth/hmac";
-import { authenticate, type Authenticated } from "../../auth/keys";
+import { type Authenticated, authenticate } from "../../auth/keys";
 import type { Role } from "../../auth/principal";
 import { SECRET_PROBLEM_TEXT } from "../../auth/secret-box";
 import { ApiError } from "../errors";
-import { keyLookupGuard } from "./rate-limit";
 import type { AppEnv } from "../router";
+import { keyLookupGuard } from "./rate-limit";
 
 const MAX_KEY_LENGTH = 512;
 
 export function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
   const direct = headers.header("x-api-key")?.trim();
   if (direct) return direct;
-  const bearer = headers.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const bearer = headers
+    .header("authorization")
+    ?.match(/^Bearer\s+(.+)$/i)?.[1]
+    ?.trim();
   return bearer || undefined;
 }
 

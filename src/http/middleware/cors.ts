@@ -8,7 +8,13 @@ import type { Config } from "../../config";
 import type { AppEnv } from "../router";
 
 export const CORS_ALLOW_HEADERS = [
-  "X-Api-Key", "Authorization", "Content-Type", "Idempotency-Key", "X-Miner-Id", "X-Request-Id", "X-Signature",
+  "X-Api-Key",
+  "Authorization",
+  "Content-Type",
+  "Idempotency-Key",
+  "X-Miner-Id",
+  "X-Request-Id",
+  "X-Signature",
 ];
 export const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"];
 const ALLOW_METHODS = ["GET", "POST", "DELETE", "OPTIONS"];

@@ -30,9 +30,14 @@ async function allowed(c: Context<AppEnv>, name: LimiterName, key: string): Prom
   try {
     return (await limiter.limit({ key })).success;
   } catch (err) {
-    console.warn(JSON.stringify({
-      level: "warn", request_id: c.get("requestId"), limiter: name, error: err instanceof Error ? err.message : String(err),
-    }));
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        request_id: c.get("requestId"),
+        limiter: name,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
     return true;
   }
 }
@@ -64,7 +69,10 @@ export function ipKey(ip: string | undefined): string {
   const missing = 8 - left.length - right.length;
   const groups = halves.length === 2 ? [...left, ...Array<string>(Math.max(missing, 0)).fill("0"), ...right] : left;
   if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return `ip:${text}`;
-  return `ip6:${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(":")}::/64`;
 }
 
 const IP_MEMORY_CAPACITY = 10_000;

@@ -1,16 +1,16 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import { createDb } from "../../db/client";
-import { selectJob, jobStats, selectJobEvents, selectJobs } from "../../db/queries/jobs";
-import { selectMiners, minerStats } from "../../db/queries/miners";
+import { jobStats, selectJob, selectJobEvents, selectJobs } from "../../db/queries/jobs";
+import { minerStats, selectMiners } from "../../db/queries/miners";
 import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
-import { loadReceiptKeyring } from "../../receipts/keyring";
-import { reissue } from "../../receipts/reissue";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { FINAL_STATES, type JobState } from "../../model/job";
 import type { MinerStatus } from "../../model/miner";
+import { loadReceiptKeyring } from "../../receipts/keyring";
+import { reissue } from "../../receipts/reissue";
 import { jobView } from "../jobs/job-view";
 import type * as routes from "./admin.routes";
 
@@ -36,26 +36,34 @@ export const stats: Handler<typeof routes.stats> = async (c) => {
   const total = Object.values(jobs.byState).reduce((a, b) => a + b, 0);
   const finished = FINAL_STATES.reduce((n, s) => n + (jobs.byState[s] ?? 0), 0);
   const regionNames = new Set([...c.get("config").regions.map((r) => r.name), ...jobs.byRegion.map((r) => r.region)]);
-  return c.json({
-    jobs: { total, by_state: jobs.byState, active: total - finished },
-    miners: { by_status: miners.byStatus },
-    regions: [...regionNames].map((region) => {
-      const r = jobs.byRegion.find((x) => x.region === region);
-      return {
-        region,
-        queued: r?.queued ?? 0,
-        running: r?.running ?? 0,
-        online_miners: miners.onlineByRegion[region] ?? 0,
-        oldest_queued_age_seconds: r?.oldestQueuedAgeSeconds ?? null,
-      };
-    }),
-    average_job_duration_ms: jobs.averageDurationMs,
-  }, 200);
+  return c.json(
+    {
+      jobs: { total, by_state: jobs.byState, active: total - finished },
+      miners: { by_status: miners.byStatus },
+      regions: [...regionNames].map((region) => {
+        const r = jobs.byRegion.find((x) => x.region === region);
+        return {
+          region,
+          queued: r?.queued ?? 0,
+          running: r?.running ?? 0,
+          online_miners: miners.onlineByRegion[region] ?? 0,
+          oldest_queued_age_seconds: r?.oldestQueuedAgeSeconds ?? null,
+        };
+      }),
+      average_job_duration_ms: jobs.averageDurationMs,
+    },
+    200,
+  );
 };
 
 export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
   const q = c.req.valid("query");
-  const page = await selectJobs(createDb(c.env.DB), { state: q.state, region: q.region, clientId: q.client_id, minerId: q.miner_id }, q.limit, q.cursor);
+  const page = await selectJobs(
+    createDb(c.env.DB),
+    { state: q.state, region: q.region, clientId: q.client_id, minerId: q.miner_id },
+    q.limit,
+    q.cursor,
+  );
   return c.json({ items: page.items.map((row) => ({ ...jobView(row), client_id: row.clientId })), next_cursor: page.nextCursor }, 200);
 };
 

@@ -31,16 +31,25 @@ const JobEventView = z.object({
 });
 
 export const stats = createRoute({
-  method: "get", path: "/admin/stats", operationId: "adminStats", tags, security,
+  method: "get",
+  path: "/admin/stats",
+  operationId: "adminStats",
+  tags,
+  security,
   responses: {
     200: jsonResponse(
       z.object({
         jobs: z.object({ total: z.number().int(), by_state: z.record(z.string(), z.number().int()), active: z.number().int() }),
         miners: z.object({ by_status: z.record(z.string(), z.number().int()) }),
-        regions: z.array(z.object({
-          region: z.string(), queued: z.number().int(), running: z.number().int(), online_miners: z.number().int(),
-          oldest_queued_age_seconds: z.number().int().nullable(),
-        })),
+        regions: z.array(
+          z.object({
+            region: z.string(),
+            queued: z.number().int(),
+            running: z.number().int(),
+            online_miners: z.number().int(),
+            oldest_queued_age_seconds: z.number().int().nullable(),
+          }),
+        ),
         average_job_duration_ms: z.number().int().nullable(),
       }),
       "Totals",
@@ -50,11 +59,19 @@ export const stats = createRoute({
 });
 
 export const listJobs = createRoute({
-  method: "get", path: "/admin/jobs", operationId: "adminListJobs", tags, security,
+  method: "get",
+  path: "/admin/jobs",
+  operationId: "adminListJobs",
+  tags,
+  security,
   request: {
     query: z.object({
-      state: JobState.optional(), region: z.string().max(32).optional(), client_id: z.string().max(64).optional(),
-      miner_id: MinerId.optional(), limit: Limit, cursor: Cursor,
+      state: JobState.optional(),
+      region: z.string().max(32).optional(),
+      client_id: z.string().max(64).optional(),
+      miner_id: MinerId.optional(),
+      limit: Limit,
+      cursor: Cursor,
     }),
   },
   responses: {
@@ -64,7 +81,11 @@ export const listJobs = createRoute({
 });
 
 export const getJob = createRoute({
-  method: "get", path: "/admin/jobs/{job_id}", operationId: "adminGetJob", tags, security,
+  method: "get",
+  path: "/admin/jobs/{job_id}",
+  operationId: "adminGetJob",
+  tags,
+  security,
   request: { params: JobParams },
   responses: {
     200: jsonResponse(JobView.extend({ client_id: z.string(), events: z.array(JobEventView) }), "The job and its history"),
@@ -73,13 +94,21 @@ export const getJob = createRoute({
 });
 
 export const listMiners = createRoute({
-  method: "get", path: "/admin/miners", operationId: "adminListMiners", tags, security,
+  method: "get",
+  path: "/admin/miners",
+  operationId: "adminListMiners",
+  tags,
+  security,
   request: { query: z.object({ status: MinerStatus.optional(), region: z.string().max(32).optional(), limit: Limit, cursor: Cursor }) },
   responses: { 200: jsonResponse(Page(MinerView), "Miners by id"), ...openApiErrorResponses },
 });
 
 export const reissueReceipt = createRoute({
-  method: "post", path: "/admin/jobs/{job_id}/receipts", operationId: "adminReissueReceipt", tags, security,
+  method: "post",
+  path: "/admin/jobs/{job_id}/receipts",
+  operationId: "adminReissueReceipt",
+  tags,
+  security,
   request: { params: JobParams },
   responses: { 201: jsonResponse(Receipt, "The new receipt, appended to the job's history"), ...openApiErrorResponses },
 });

@@ -3,7 +3,7 @@ import { forgetCachedKey, hashKey } from "../../auth/keys";
 import { PRINCIPAL_PREFIX, type Role } from "../../auth/principal";
 import { sealSecret, tryOpenSecret } from "../../auth/secret-box";
 import { createDb } from "../../db/client";
-import { selectKey, insertKey, selectKeys, markKeyRevoked } from "../../db/queries/api-keys";
+import { insertKey, markKeyRevoked, selectKey, selectKeys } from "../../db/queries/api-keys";
 import type { ApiKeyRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";

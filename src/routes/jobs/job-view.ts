@@ -1,9 +1,9 @@
 import type { z } from "@hono/zod-openapi";
 import type { JobRow } from "../../db/schema";
 import type { JobView } from "../../http/schemas";
-import { jobRow } from "../../queue/d1-rows";
-import type { Job, JobState } from "../../model/job";
 import { toIso } from "../../lib/time";
+import type { Job, JobState } from "../../model/job";
+import { jobRow } from "../../queue/d1-rows";
 
 export type JobViewBody = z.infer<typeof JobView>;
 

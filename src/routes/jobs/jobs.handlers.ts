@@ -5,9 +5,9 @@ import { selectJob, selectJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
-import { regionStub } from "../../routing/region-stub";
-import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
 import { isFinal, type JobState } from "../../model/job";
+import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
+import { regionStub } from "../../routing/region-stub";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
@@ -16,7 +16,13 @@ import { enqueueSubmission, type SubmitContext } from "./submit";
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
 function submitContext(c: Context<AppEnv>): SubmitContext {
-  return { env: c.env, db: createDb(c.env.DB), config: c.get("config"), principal: c.get("principal"), cf: c.req.raw.cf as SubmitContext["cf"] };
+  return {
+    env: c.env,
+    db: createDb(c.env.DB),
+    config: c.get("config"),
+    principal: c.get("principal"),
+    cf: c.req.raw.cf as SubmitContext["cf"],
+  };
 }
 
 /** The caller's own job; another client's job answers 404 exactly like a missing one. */
@@ -116,9 +122,7 @@ export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   }
   const outcome = await region.watch(job.jobId, job.clientId);
   // A finished job the DO has already forgotten: D1 knows its final state.
-  const stream = outcome.ok
-    ? outcome.value
-    : new Blob(framesFor(job.jobId, job.state as JobState, job.updatedAt).map(sseFrame)).stream();
+  const stream = outcome.ok ? outcome.value : new Blob(framesFor(job.jobId, job.state as JobState, job.updatedAt).map(sseFrame)).stream();
   return new Response(stream, {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
   });

@@ -1,7 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import {
+  Constraints,
+  Cursor,
+  checkJsonWithin,
+  IdempotencyKey,
+  JobParams,
+  JobState,
+  JobView,
+  JsonObject,
+  Limit,
+  optional,
+  Page,
+  Receipt,
+} from "../../http/schemas";
 import { MAX_JSON_DEPTH } from "../../lib/json-limits";
-import { Constraints, Cursor, IdempotencyKey, JobParams, JobState, JobView, JsonObject, Limit, Page, Receipt, checkJsonWithin, optional } from "../../http/schemas";
 
 export const SubmitJobBody = z
   .object({
@@ -22,7 +35,11 @@ const tags = ["Jobs"];
 const security = keyAuth;
 
 export const submitJob = createRoute({
-  method: "post", path: "/jobs", operationId: "submitJob", tags, security,
+  method: "post",
+  path: "/jobs",
+  operationId: "submitJob",
+  tags,
+  security,
   request: { headers: IdempotencyHeader, ...jsonBody(SubmitJobBody) },
   responses: { 201: jsonResponse(JobView, "Job accepted"), 200: jsonResponse(JobView, "Idempotent replay"), ...openApiErrorResponses },
 });
@@ -32,54 +49,96 @@ const BatchJob = z.record(z.string(), z.unknown()).superRefine(checkJsonWithin(M
 const BatchItemResult = z.object({
   status: z.number().int(),
   job: JobView.optional(),
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), issue: z.string() })).optional() }).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), issue: z.string() })).optional() })
+    .optional(),
 });
 
 export const submitJobBatch = createRoute({
-  method: "post", path: "/jobs/batch", operationId: "submitJobBatch", tags, security,
+  method: "post",
+  path: "/jobs/batch",
+  operationId: "submitJobBatch",
+  tags,
+  security,
   // Each job is one level above its payload, so a payload at the depth limit still fits.
-  request: jsonBody(z.object({ jobs: z.array(BatchJob).min(1).max(100) }).strict().openapi("SubmitJobBatch")),
+  request: jsonBody(
+    z
+      .object({ jobs: z.array(BatchJob).min(1).max(100) })
+      .strict()
+      .openapi("SubmitJobBatch"),
+  ),
   responses: { 200: jsonResponse(z.object({ items: z.array(BatchItemResult) }), "One answer per job, in order"), ...openApiErrorResponses },
 });
 
 export const listJobs = createRoute({
-  method: "get", path: "/jobs", operationId: "listJobs", tags, security,
+  method: "get",
+  path: "/jobs",
+  operationId: "listJobs",
+  tags,
+  security,
   request: { query: z.object({ state: JobState.optional(), limit: Limit, cursor: Cursor }) },
   responses: { 200: jsonResponse(Page(JobView), "The caller's jobs, newest first"), ...openApiErrorResponses },
 });
 
 export const getJob = createRoute({
-  method: "get", path: "/jobs/{job_id}", operationId: "getJob", tags, security,
+  method: "get",
+  path: "/jobs/{job_id}",
+  operationId: "getJob",
+  tags,
+  security,
   request: { params: JobParams },
   responses: { 200: jsonResponse(JobView, "The job"), ...openApiErrorResponses },
 });
 
 export const getJobResult = createRoute({
-  method: "get", path: "/jobs/{job_id}/result", operationId: "getJobResult", tags, security,
+  method: "get",
+  path: "/jobs/{job_id}/result",
+  operationId: "getJobResult",
+  tags,
+  security,
   request: { params: JobParams },
-  responses: { 200: jsonResponse(z.object({ result: JsonObject, receipt: Receipt.nullable() }), "Result and receipt"), ...openApiErrorResponses },
+  responses: {
+    200: jsonResponse(z.object({ result: JsonObject, receipt: Receipt.nullable() }), "Result and receipt"),
+    ...openApiErrorResponses,
+  },
 });
 
 export const cancelJob = createRoute({
-  method: "post", path: "/jobs/{job_id}/cancel", operationId: "cancelJob", tags, security,
+  method: "post",
+  path: "/jobs/{job_id}/cancel",
+  operationId: "cancelJob",
+  tags,
+  security,
   request: { params: JobParams },
   responses: { 200: jsonResponse(JobView, "Canceled (repeating is harmless)"), ...openApiErrorResponses },
 });
 
 export const getJobReceipt = createRoute({
-  method: "get", path: "/jobs/{job_id}/receipt", operationId: "getJobReceipt", tags, security,
+  method: "get",
+  path: "/jobs/{job_id}/receipt",
+  operationId: "getJobReceipt",
+  tags,
+  security,
   request: { params: JobParams },
   responses: { 200: jsonResponse(Receipt, "The latest receipt"), ...openApiErrorResponses },
 });
 
 export const listJobReceipts = createRoute({
-  method: "get", path: "/jobs/{job_id}/receipts", operationId: "listJobReceipts", tags, security,
+  method: "get",
+  path: "/jobs/{job_id}/receipts",
+  operationId: "listJobReceipts",
+  tags,
+  security,
   request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first"), ...openApiErrorResponses },
 });
 
 export const jobEvents = createRoute({
-  method: "get", path: "/jobs/{job_id}/events", operationId: "streamJobEvents", tags, security,
+  method: "get",
+  path: "/jobs/{job_id}/events",
+  operationId: "streamJobEvents",
+  tags,
+  security,
   request: { params: JobParams },
   responses: {
     200: {

@@ -8,12 +8,12 @@ import type { Db } from "../../db/client";
 import { claimIdempotencyKey } from "../../db/queries/idempotency";
 import { selectJob } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
+import { sha256Hex } from "../../lib/hash";
 import { newJobId } from "../../lib/ids";
+import { contentHash } from "../../receipts/canonical-json";
 import { regionStub, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
-import { contentHash } from "../../receipts/canonical-json";
-import { sha256Hex } from "../../lib/hash";
-import { jobView, liveJobView, type JobViewBody } from "./job-view";
+import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
 
 export interface SubmitContext {
@@ -68,7 +68,12 @@ export async function enqueueSubmission(
   if (idempotencyKey !== undefined) {
     const requestHash = await fingerprint(received);
     const { record, claimed } = await claimIdempotencyKey(ctx.db, {
-      principalId: ctx.principal.id, idempotencyKey, requestHash, jobId, region, createdAt: Date.now(),
+      principalId: ctx.principal.id,
+      idempotencyKey,
+      requestHash,
+      jobId,
+      region,
+      createdAt: Date.now(),
     });
     if (!claimed) {
       if (record.requestHash !== requestHash) {

@@ -3,13 +3,13 @@ import type { Context } from "hono";
 import { isPrincipalIdShaped } from "../../auth/principal";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
+import type { AssignedJob } from "../../model/job";
 import type { Outcome } from "../../queue/outcome";
-import { regionStub, unwrap, type RegionApi } from "../../routing/region-stub";
-import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../routing/miner-directory";
 import type { MinerCall } from "../../queue/region-queue";
+import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../routing/miner-directory";
+import { type RegionApi, regionStub, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import type * as routes from "./miners.routes";
-import type { AssignedJob } from "../../model/job";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -53,18 +53,25 @@ export const register: Handler<typeof routes.register> = async (c) => {
   const { capabilities, concurrency } = body;
   const registered = unwrap(
     await regionStub(c.env, config, region).register({
-      minerId, ownerId: principal.id, region, capabilities: capabilities ?? {}, concurrency: concurrency ?? 1,
+      minerId,
+      ownerId: principal.id,
+      region,
+      capabilities: capabilities ?? {},
+      concurrency: concurrency ?? 1,
     }),
   );
   rememberMiner(minerId, principal.id, region);
-  return c.json({
-    status: "ok" as const,
-    miner_id: minerId,
-    session_token: registered.sessionToken,
-    region,
-    heartbeat_interval_seconds: config.heartbeatIntervalSeconds,
-    heartbeat_timeout_seconds: config.heartbeatTimeoutSeconds,
-  }, 200);
+  return c.json(
+    {
+      status: "ok" as const,
+      miner_id: minerId,
+      session_token: registered.sessionToken,
+      region,
+      heartbeat_interval_seconds: config.heartbeatIntervalSeconds,
+      heartbeat_timeout_seconds: config.heartbeatTimeoutSeconds,
+    },
+    200,
+  );
 };
 
 export const heartbeat: Handler<typeof routes.heartbeat> = async (c) => {

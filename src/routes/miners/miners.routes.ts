@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import { AssignedJob, checkJson, JobId, JobParams, JobState, JsonObject, LeaseId, MinerId, optional, Receipt } from "../../http/schemas";
 import type { Same } from "../../lib/same-type";
 import type { Metrics as MetricsShape } from "../../model/job";
 import type { Capabilities as CapabilitiesShape } from "../../model/miner";
-import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { AssignedJob, JobId, JobParams, JobState, JsonObject, LeaseId, MinerId, Receipt, checkJson, optional } from "../../http/schemas";
 
 const tags = ["Miners"];
 const security = keyAuth;
@@ -12,7 +12,11 @@ const MinerHeader = z.object({ "x-miner-id": MinerId.optional() });
 const Capabilities = z
   .object({
     gpus: optional(
-      z.array(z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7).nullable() }).catchall(z.unknown())).max(64),
+      z
+        .array(
+          z.object({ name: z.string().min(1).max(128), memory_mb: z.number().nonnegative().max(1e7).nullable() }).catchall(z.unknown()),
+        )
+        .max(64),
     ),
     cuda: optional(z.string().regex(/^\d+(\.\d+){0,3}$/, "must look like 12 or 12.3")),
     models: optional(z.array(z.string().min(1).max(256)).max(1024)),
@@ -45,13 +49,21 @@ const Metrics = z
 true satisfies Same<z.output<typeof Metrics>, MetricsShape>;
 
 export const register = createRoute({
-  method: "post", path: "/miners/register", operationId: "registerMiner", tags, security,
+  method: "post",
+  path: "/miners/register",
+  operationId: "registerMiner",
+  tags,
+  security,
   request: jsonBody(RegisterBody),
   responses: {
     200: jsonResponse(
       z.object({
-        status: z.literal("ok"), miner_id: MinerId, session_token: z.string(), region: z.string(),
-        heartbeat_interval_seconds: z.number().int(), heartbeat_timeout_seconds: z.number().int(),
+        status: z.literal("ok"),
+        miner_id: MinerId,
+        session_token: z.string(),
+        region: z.string(),
+        heartbeat_interval_seconds: z.number().int(),
+        heartbeat_timeout_seconds: z.number().int(),
       }),
       "Registered (again)",
     ),
@@ -60,15 +72,22 @@ export const register = createRoute({
 });
 
 export const heartbeat = createRoute({
-  method: "post", path: "/miners/heartbeat", operationId: "minerHeartbeat", tags, security,
+  method: "post",
+  path: "/miners/heartbeat",
+  operationId: "minerHeartbeat",
+  tags,
+  security,
   request: {
     headers: MinerHeader,
     ...jsonBody(
-      z.object({
-        inflight: optional(z.union([z.number().int().nonnegative().max(1e6), z.array(z.string().max(64)).max(1024)])),
-        status: optional(z.string().max(64)),
-        metadata: optional(JsonObject),
-      }).strict().openapi("Heartbeat"),
+      z
+        .object({
+          inflight: optional(z.union([z.number().int().nonnegative().max(1e6), z.array(z.string().max(64)).max(1024)])),
+          status: optional(z.string().max(64)),
+          metadata: optional(JsonObject),
+        })
+        .strict()
+        .openapi("Heartbeat"),
       false,
     ),
   },
@@ -97,7 +116,11 @@ export const PollBody = z
   .openapi("Poll");
 
 export const poll = createRoute({
-  method: "post", path: "/miners/poll", operationId: "pollMiner", tags, security,
+  method: "post",
+  path: "/miners/poll",
+  operationId: "pollMiner",
+  tags,
+  security,
   request: {
     headers: MinerHeader,
     ...jsonBody(PollBody, false),
@@ -110,11 +133,20 @@ export const poll = createRoute({
 });
 
 export const result = createRoute({
-  method: "post", path: "/miners/{job_id}/result", operationId: "submitResult", tags, security,
+  method: "post",
+  path: "/miners/{job_id}/result",
+  operationId: "submitResult",
+  tags,
+  security,
   request: {
     params: JobParams,
     headers: MinerHeader,
-    ...jsonBody(z.object({ result: JsonObject, metrics: optional(Metrics), lease_id: optional(LeaseId) }).strict().openapi("Result")),
+    ...jsonBody(
+      z
+        .object({ result: JsonObject, metrics: optional(Metrics), lease_id: optional(LeaseId) })
+        .strict()
+        .openapi("Result"),
+    ),
   },
   responses: {
     200: jsonResponse(z.object({ status: z.literal("ok"), receipt: Receipt.nullable() }), "Completed; the receipt"),
@@ -123,18 +155,25 @@ export const result = createRoute({
 });
 
 export const fail = createRoute({
-  method: "post", path: "/miners/{job_id}/fail", operationId: "submitFailure", tags, security,
+  method: "post",
+  path: "/miners/{job_id}/fail",
+  operationId: "submitFailure",
+  tags,
+  security,
   request: {
     params: JobParams,
     headers: MinerHeader,
     ...jsonBody(
-      z.object({
-        error_code: optional(z.string().min(1).max(64)),
-        error_message: optional(z.string().max(4096)),
-        retryable: optional(z.boolean()),
-        metrics: optional(Metrics),
-        lease_id: optional(LeaseId),
-      }).strict().openapi("Failure"),
+      z
+        .object({
+          error_code: optional(z.string().min(1).max(64)),
+          error_message: optional(z.string().max(4096)),
+          retryable: optional(z.boolean()),
+          metrics: optional(Metrics),
+          lease_id: optional(LeaseId),
+        })
+        .strict()
+        .openapi("Failure"),
     ),
   },
   responses: {
@@ -144,7 +183,11 @@ export const fail = createRoute({
 });
 
 export const drain = createRoute({
-  method: "post", path: "/miners/drain", operationId: "drainMiner", tags, security,
+  method: "post",
+  path: "/miners/drain",
+  operationId: "drainMiner",
+  tags,
+  security,
   request: { headers: MinerHeader },
   responses: {
     200: jsonResponse(z.object({ status: z.literal("ok"), state: z.literal("DRAINING") }), "No new work; running jobs finish"),

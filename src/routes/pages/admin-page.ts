@@ -2,7 +2,10 @@ import { htmlPage } from "./page-shell";
 
 // The admin dashboard: a static page whose script asks for an admin key (kept in sessionStorage
 // only) and reads the admin API with it. Nothing secret is in the page itself.
-export const ADMIN_HTML = htmlPage("edge-coordinator admin", "/assets/admin.js", `<header><h1>edge-coordinator</h1><span id="status">signed out</span></header>
+export const ADMIN_HTML = htmlPage(
+  "edge-coordinator admin",
+  "/assets/admin.js",
+  `<header><h1>edge-coordinator</h1><span id="status">signed out</span></header>
 <form id="login">
   <label>Admin API key <input id="key" type="password" autocomplete="off" required></label>
   <button type="submit">Open dashboard</button>
@@ -14,7 +17,8 @@ export const ADMIN_HTML = htmlPage("edge-coordinator admin", "/assets/admin.js",
   <section><h2>Recent jobs</h2><table id="jobs"></table></section>
   <section id="job-detail" hidden><h2>Job <code id="job-detail-id"></code></h2><table id="events"></table></section>
   <p class="muted">Refreshes every 5 s. <button id="logout" type="button">Sign out</button></p>
-</main>`);
+</main>`,
+);
 
 export const ADMIN_JS = `"use strict";
 const $ = (id) => document.getElementById(id);

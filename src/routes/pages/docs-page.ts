@@ -1,8 +1,12 @@
 import { htmlPage } from "./page-shell";
 
 // The API reference page: renders the service's own /openapi.json, so it never disagrees with it.
-export const DOCS_HTML = htmlPage("edge-coordinator API", "/assets/docs.js", `<header><h1>edge-coordinator API</h1><a href="/openapi.json">openapi.json</a></header>
-<main id="operations"><p class="muted">Loading…</p></main>`);
+export const DOCS_HTML = htmlPage(
+  "edge-coordinator API",
+  "/assets/docs.js",
+  `<header><h1>edge-coordinator API</h1><a href="/openapi.json">openapi.json</a></header>
+<main id="operations"><p class="muted">Loading…</p></main>`,
+);
 
 export const DOCS_JS = `"use strict";
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { rateLimitPublic } from "../../http/middleware/rate-limit";
-import { createRouter, type AppEnv } from "../../http/router";
+import { type AppEnv, createRouter } from "../../http/router";
 import { ADMIN_HTML, ADMIN_JS } from "./admin-page";
 import { DOCS_HTML, DOCS_JS } from "./docs-page";
 import { PAGES_CSS } from "./page-shell";

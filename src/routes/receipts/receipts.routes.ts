@@ -14,7 +14,10 @@ export const PublishedKey = z
   .openapi("PublishedKey");
 
 export const listKeys = createRoute({
-  method: "get", path: "/receipts/keys", operationId: "listReceiptKeys", tags,
+  method: "get",
+  path: "/receipts/keys",
+  operationId: "listReceiptKeys",
+  tags,
   responses: {
     200: jsonResponse(z.object({ coordinator_id: z.string(), keys: z.array(PublishedKey) }), "Keys a verifier may trust"),
     ...openApiErrorResponses,
@@ -22,9 +25,14 @@ export const listKeys = createRoute({
 });
 
 export const verify = createRoute({
-  method: "post", path: "/receipts/verify", operationId: "verifyReceipt", tags,
+  method: "post",
+  path: "/receipts/verify",
+  operationId: "verifyReceipt",
+  tags,
   // Any JSON value: whatever is not a receipt or an exact pair gets valid: false with a reason.
-  request: jsonBody(z.unknown().openapi({ description: "A receipt, or exactly the {result, receipt} body of GET /v1/jobs/{job_id}/result" })),
+  request: jsonBody(
+    z.unknown().openapi({ description: "A receipt, or exactly the {result, receipt} body of GET /v1/jobs/{job_id}/result" }),
+  ),
   responses: {
     200: jsonResponse(z.object({ valid: z.boolean(), reasons: z.array(z.string()) }), "Whether the document verifies, and why not"),
     ...openApiErrorResponses,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { billingFacts, GPU_SECONDS_TOLERANCE_MS, leaseTerms, unitsBound, type BillingInput } from "../../../src/receipts/billing";
+import { type BillingInput, billingFacts, GPU_SECONDS_TOLERANCE_MS, leaseTerms, unitsBound } from "../../../src/receipts/billing";
 
 const T0 = 1_700_000_000_000;
 
@@ -54,10 +54,12 @@ describe("billingFacts", () => {
 
   it("keeps honest figures within the bound as reported", () => {
     expect(billingFacts(input({ reported: { units: 1, unit_type: "gpu_seconds", price: 1, duration_ms: 500 } }))).toMatchObject({
-      units: 1, price: 0.5,
+      units: 1,
+      price: 0.5,
     });
     expect(billingFacts(input({ maxUnits: 300, reported: { units: 250, unit_type: "tokens" } }))).toMatchObject({
-      units: 250, unitType: "tokens",
+      units: 250,
+      unitType: "tokens",
     });
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildUnsignedReceipt, receiptSigningBytes, type ReceiptInput } from "../../../src/receipts/build";
+import { buildUnsignedReceipt, type ReceiptInput, receiptSigningBytes } from "../../../src/receipts/build";
 import { importSigningSeed } from "../../../src/receipts/keys";
 import { signReceipt } from "../../../src/receipts/sign-receipt";
-import { SEEDS, VECTOR, sampleInput } from "./fixtures";
+import { SEEDS, sampleInput, VECTOR } from "./fixtures";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -28,9 +28,7 @@ describe("buildUnsignedReceipt", () => {
   });
 
   it("takes the billed figures and the chain id when given; duration_ms is always completed − started", () => {
-    const receipt = buildUnsignedReceipt(
-      sampleInput({ units: 3, unitType: "tokens", price: 4.2, chainId: 12345 }),
-    );
+    const receipt = buildUnsignedReceipt(sampleInput({ units: 3, unitType: "tokens", price: 4.2, chainId: 12345 }));
     expect(receipt).toMatchObject({ units: 3, unit_type: "tokens", price: 4.2, duration_ms: 1900, chain_id: 12345 });
   });
 

@@ -23,9 +23,7 @@ describe("canonicalJson: RFC 8785 property order", () => {
   });
 
   it("sorts nested objects and keeps array order", () => {
-    expect(canonicalJson({ b: [3, { z: 1, y: [{ d: 1, c: 2 }] }, []], a: {} })).toBe(
-      '{"a":{},"b":[3,{"y":[{"c":2,"d":1}],"z":1},[]]}',
-    );
+    expect(canonicalJson({ b: [3, { z: 1, y: [{ d: 1, c: 2 }] }, []], a: {} })).toBe('{"a":{},"b":[3,{"y":[{"c":2,"d":1}],"z":1},[]]}');
   });
 
   it("reproduces the RFC 8785 section 3.2.3 example", () => {
@@ -34,8 +32,7 @@ describe("canonicalJson: RFC 8785 property order", () => {
         '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
     );
     expect(canonicalJson(input)).toBe(
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
-        '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' + '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
   });
 });
@@ -93,7 +90,7 @@ describe("canonicalJson: strings", () => {
   });
 
   it("leaves non-ASCII characters as UTF-8", async () => {
-    const text = canonicalJson({ "é": "€ 😀 \u2028" });
+    const text = canonicalJson({ é: "€ 😀 \u2028" });
     expect(text).toBe('{"é":"€ 😀 \u2028"}');
     expect(Array.from(new TextEncoder().encode(text).slice(2, 4))).toEqual([0xc3, 0xa9]);
   });

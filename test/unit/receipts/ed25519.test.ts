@@ -1,9 +1,9 @@
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../../src/receipts/canonical-json";
 import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../../src/lib/encoding";
-import { importSigningSeed, keyIdFromPublicKeyHex } from "../../../src/receipts/keys";
+import { canonicalJson } from "../../../src/receipts/canonical-json";
 import { signBytes, verifyBytes } from "../../../src/receipts/ed25519";
+import { importSigningSeed, keyIdFromPublicKeyHex } from "../../../src/receipts/keys";
 import { SEEDS, VECTOR } from "./fixtures";
 
 const encode = (text: string) => new TextEncoder().encode(text);

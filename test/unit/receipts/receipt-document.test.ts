@@ -24,16 +24,30 @@ describe("readReceiptDocument", () => {
     ["an array", [receipt], "document: expected an object"],
     ["a pair with a null receipt", { result: {}, receipt: null }, "receipt: expected an object"],
     ["a pair with an array result", { result: [], receipt }, "result: expected an object"],
-    ["a signature with a fourth member", { ...receipt, signature: { ...signature, note: "x" } }, "signature: expected exactly {alg, key_id, sig}, all strings"],
+    [
+      "a signature with a fourth member",
+      { ...receipt, signature: { ...signature, note: "x" } },
+      "signature: expected exactly {alg, key_id, sig}, all strings",
+    ],
     ["a null attestation", { ...receipt, attestations: [null] }, "attestations.0: expected exactly {alg, key_id, sig}, all strings"],
     ["a price that is a string", { ...receipt, price: "1" }, "price: expected a number"],
-    ["a receipt 33 levels deep", { ...receipt, deep: JSON.parse(`${'{"a":'.repeat(32)}1${"}".repeat(32)}`) }, "receipt: outside the JSON limits (at most 32 levels, finite numbers, well-formed Unicode)"],
-    ["a result with a lone surrogate", { result: { s: "\ud800" }, receipt }, "result: outside the JSON limits (at most 32 levels, finite numbers, well-formed Unicode)"],
+    [
+      "a receipt 33 levels deep",
+      { ...receipt, deep: JSON.parse(`${'{"a":'.repeat(32)}1${"}".repeat(32)}`) },
+      "receipt: outside the JSON limits (at most 32 levels, finite numbers, well-formed Unicode)",
+    ],
+    [
+      "a result with a lone surrogate",
+      { result: { s: "\ud800" }, receipt },
+      "result: outside the JSON limits (at most 32 levels, finite numbers, well-formed Unicode)",
+    ],
   ])("names the first broken rule of %s", (_name, document, problem) => {
     expect(readReceiptDocument(document)).toEqual({ problem });
   });
 
   it("checks the receipt of a pair before its result", () => {
-    expect(readReceiptDocument({ result: { s: "\ud800" }, receipt: { ...receipt, version: "2" } })).toEqual({ problem: 'version: expected "1.0"' });
+    expect(readReceiptDocument({ result: { s: "\ud800" }, receipt: { ...receipt, version: "2" } })).toEqual({
+      problem: 'version: expected "1.0"',
+    });
   });
 });

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildUnsignedReceipt } from "../../../src/receipts/build";
-import type { Receipt } from "../../../src/model/receipt";
 import { base64urlToBytes, bytesToBase64url } from "../../../src/lib/encoding";
+import type { Receipt } from "../../../src/model/receipt";
+import { buildUnsignedReceipt } from "../../../src/receipts/build";
 import { contentHash } from "../../../src/receipts/canonical-json";
-import { signReceipt } from "../../../src/receipts/sign-receipt";
 import { importSigningSeed, type ReceiptKey } from "../../../src/receipts/keys";
-import { verifyReceipt, type TrustedKey } from "../../../src/receipts/verify";
-import { SEEDS, VECTOR, sampleInput } from "./fixtures";
+import { signReceipt } from "../../../src/receipts/sign-receipt";
+import { type TrustedKey, verifyReceipt } from "../../../src/receipts/verify";
+import { SEEDS, sampleInput, VECTOR } from "./fixtures";
 
 let signing: ReceiptKey;
 let attestation: ReceiptKey;
@@ -72,8 +72,21 @@ describe("verifyReceipt: receipts that verify", () => {
 
 describe("verifyReceipt: tampering", () => {
   const fields = [
-    "receipt_id", "job_id", "provider", "client", "units", "unit_type", "price", "started_at",
-    "completed_at", "duration_ms", "coordinator_id", "nonce", "payload_hash", "result_hash", "chain_id",
+    "receipt_id",
+    "job_id",
+    "provider",
+    "client",
+    "units",
+    "unit_type",
+    "price",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "coordinator_id",
+    "nonce",
+    "payload_hash",
+    "result_hash",
+    "chain_id",
   ] as const;
 
   it.each(fields)("refuses a receipt whose %s was changed", async (field) => {
