@@ -2,7 +2,7 @@
 // QUEUED | RUNNING → CANCELED | EXPIRED, RUNNING → QUEUED when a lease is lost or a retryable
 // failure has attempts left. Final states refuse every command, so nothing can move a job out.
 // Every job starts as newQueuedJob makes it.
-import type { Constraints, Job, JobError, JobEvent, JobEventType, JobState, LeaseTerms, Metrics } from "../model/job";
+import type { Job, JobError, JobEvent, JobEventType, JobState, LeaseTerms, Metrics } from "../model/job";
 import { isFinal } from "../model/job";
 import type { Receipt } from "../model/receipt";
 
@@ -22,17 +22,10 @@ export type JobCommand =
   | { type: "expire" };
 
 /** A submission as the region takes it in. */
-export interface NewJob {
-  jobId: string;
-  clientId: string;
-  region: string;
-  priority: number;
-  constraints: Constraints;
-  payload: Record<string, unknown>;
-  payloadHash: string;
-  ttlSeconds: number;
-  maxAttempts: number;
-}
+export type NewJob = Pick<
+  Job,
+  "jobId" | "clientId" | "region" | "priority" | "constraints" | "payload" | "payloadHash" | "ttlSeconds" | "maxAttempts"
+>;
 
 /** Where every job starts: QUEUED, offered at once, expiring after its TTL. */
 export function newQueuedJob(input: NewJob, now: number): Job {
