@@ -1,6 +1,7 @@
 // Settings are parsed once per isolate: a bad setting fails loudly on the first request
 // instead of being re-read (and maybe misread) on every call.
 import { z } from "zod";
+import { fnv1aHex } from "./lib/hash";
 
 export interface RegionSpec {
   name: string;
@@ -10,6 +11,10 @@ export interface RegionSpec {
 export interface Config {
   appEnv: string;
   regions: RegionSpec[];
+  /** Durable Objects per region (`region:<name>` is shard 0, `region:<name>:<n>` the others). */
+  shardsPerRegion: number;
+  /** A job without a region constraint that has waited this long is offered to other regions' miners. */
+  spillAfterSeconds: number;
   jobTtlSeconds: number;
   heartbeatIntervalSeconds: number;
   heartbeatTimeoutSeconds: number;
@@ -29,6 +34,9 @@ export interface Config {
 }
 
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+
+/** Job ids carry the shard number in two hex digits. */
+export const MAX_SHARDS_PER_REGION = 256;
 
 const positiveSeconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -71,13 +79,17 @@ function parseRegions(raw: string | undefined): RegionSpec[] {
   const entries = parseList("REGIONS", raw ?? "local");
   if (entries.length === 0) return [{ name: "local" }];
   const names = new Set<string>();
+  const hashes = new Map<string, string>();
   return entries.map((entry) => {
     const parts = entry.split(":").map((s) => s.trim());
     const [name, hint] = parts;
     if (parts.length > 2) throw new Error(`REGIONS: "${entry}" is not name or name:hint`);
     if (!name || !/^[a-z0-9-]{1,32}$/.test(name)) throw new Error(`REGIONS: bad region name "${name}"`);
     if (names.has(name)) throw new Error(`REGIONS: region ${name} is listed twice`);
+    // Job ids start with this hash of their region's name, so no two regions may share one.
+    if (hashes.has(fnv1aHex(name))) throw new Error(`REGIONS: ${name} and ${hashes.get(fnv1aHex(name))} hash alike; rename one`);
     names.add(name);
+    hashes.set(fnv1aHex(name), name);
     if (hint && !(LOCATION_HINTS as readonly string[]).includes(hint)) {
       throw new Error(`REGIONS: unknown location hint "${hint}" for region ${name}`);
     }
@@ -93,6 +105,8 @@ const envSchema = z.object({
   RETRY_BACKOFF_BASE_SECONDS: positiveSeconds(2),
   RETRY_BACKOFF_MAX_SECONDS: positiveSeconds(300),
   FINISHED_JOB_RETENTION_SECONDS: positiveSeconds(86_400),
+  SHARDS_PER_REGION: z.coerce.number().int().min(1).max(MAX_SHARDS_PER_REGION).default(1),
+  SPILL_AFTER_SECONDS: z.coerce.number().int().min(0).default(10),
   COORDINATOR_ID: z.string().min(1).default("edge-coordinator"),
   CHAIN_ID: z.coerce.number().int().positive().optional(),
   RECEIPT_SIGNING_KEY_HEX: seedHex,
@@ -121,6 +135,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
   return {
     appEnv: v.APP_ENV,
     regions: parseRegions(text("REGIONS")),
+    shardsPerRegion: v.SHARDS_PER_REGION,
+    spillAfterSeconds: v.SPILL_AFTER_SECONDS,
     jobTtlSeconds: v.JOB_TTL_SECONDS,
     heartbeatIntervalSeconds: v.HEARTBEAT_INTERVAL_SECONDS,
     heartbeatTimeoutSeconds: v.HEARTBEAT_TIMEOUT_SECONDS,

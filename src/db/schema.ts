@@ -27,6 +27,11 @@ export const jobs = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     version: integer("version").notNull(),
+    /** The shard that holds the job now (spilling and stealing move queued jobs); null before sharding. */
+    queuedRegion: text("queued_region"),
+    queuedShard: integer("queued_shard"),
+    /** The region of the shard that leased the job last. */
+    ranRegion: text("ran_region"),
   },
   (t) => [
     index("jobs_client_requested_idx").on(t.clientId, t.requestedAt, t.jobId),

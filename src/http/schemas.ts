@@ -65,6 +65,9 @@ export const JobView = z
     completed_at: z.string().nullable(),
     expires_at: z.string(),
     error: JobError,
+    queued_region: z.string().openapi({ description: "Region of the shard that holds the job now (spilling may move it)" }),
+    queued_shard: z.number().int().openapi({ description: "That shard's number within its region" }),
+    ran_region: z.string().nullable().openapi({ description: "Region of the miner that leased it last" }),
   })
   .openapi("JobView");
 

@@ -2,7 +2,8 @@ import { bytesToHex } from "./encoding";
 
 const randomHex = (bytes: number): string => bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 
-export const newJobId = (): string => randomHex(16);
+/** 32 lower-case hex digits; a prefix (hex, shorter than 32) replaces the first random ones. */
+export const newJobId = (prefix = ""): string => prefix + randomHex(16).slice(prefix.length);
 export const newLeaseId = (): string => randomHex(16);
 export const newReceiptId = (): string => randomHex(16);
 export const newNonce = (): string => randomHex(8);

@@ -71,6 +71,13 @@ export interface Job {
   error: JobError | null;
   version: number;
   eventSeq: number;
+  /** The shard that holds the job now; absent in jobs from before sharding (then: region, shard 0). */
+  queuedRegion?: string;
+  queuedShard?: number;
+  /** The region of the shard that leased it last. */
+  ranRegion?: string | null;
+  /** Set on a forwarding record: the job was handed to this shard (its DO name) and lives there now. */
+  movedTo?: string;
 }
 
 export type JobEventType = "submitted" | "leased" | "completed" | "failed" | "retry_scheduled" | "lease_lost" | "canceled" | "expired";

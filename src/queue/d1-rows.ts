@@ -25,6 +25,9 @@ export function jobRow(job: Job): Omit<JobRow, "payload"> {
     expiresAt: job.expiresAt,
     updatedAt: job.updatedAt,
     version: job.version,
+    queuedRegion: job.queuedRegion ?? job.region,
+    queuedShard: job.queuedShard ?? 0,
+    ranRegion: job.ranRegion ?? null,
   };
 }
 

@@ -37,7 +37,9 @@ export class MinerBook {
       registeredAt: existing?.registeredAt ?? now,
       lastSeenAt: now,
       updatedAt: now,
-      version: (existing?.version ?? 0) + 1,
+      // Versions guard the miner's D1 row, which every region writes: a registration starts at the
+      // clock (ms) so one in a new region outranks the rows the old region wrote before it.
+      version: Math.max((existing?.version ?? 0) + 1, now),
     };
     const sessionToken = newSessionToken();
     this.store.putMiner(miner);

@@ -12,13 +12,18 @@ import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder, type SettlementRecorder } from "../settlement";
 import { receiptRow } from "./d1-rows";
 import { runDoMigrations } from "./do-migrations";
+import { COUNTERS, Handoffs, type MinerAsk } from "./handoffs";
 import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
 import { type Outcome, refuse, success } from "./outcome";
 import { type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
+import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
 import { Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
+
+/** Another shard's DO as this one calls it (RPC typing erases the success values of Outcome). */
+type RegionApiOf = Pick<RegionCoordinator, "cancel" | "watch" | "fetch" | "adopt" | "handOver" | "confirmHandoffs">;
 
 interface ParkedPoll {
   ownerId: string;
@@ -28,6 +33,12 @@ interface ParkedPoll {
 
 const OUTBOX_BATCH = 50;
 const TICK_LIMIT = 500;
+/** How often a shard with parked polls asks other shards for work, and the least spacing of its spill asks. */
+const PROBE_INTERVAL_MS = 1_000;
+/** A handoff not confirmed by then is offered to its taker again (by the alarm). */
+const HANDOFF_RETRY_MS = 2_000;
+/** Parked miners one probe asks for at most (the rest wait for the next probe). */
+const PROBE_ASKS = 16;
 
 export class RegionCoordinator extends DurableObject<Env> {
   /** Time seam: tests pin the clock through runInDurableObject; storage and crypto stay real. */
@@ -43,12 +54,20 @@ export class RegionCoordinator extends DurableObject<Env> {
   private readonly parked = new Map<string, ParkedPoll>();
   private readonly watchers = new JobWatchers();
   private flushChain: Promise<void> = Promise.resolve();
+  /** This DO's place in the configured topology; null for a DO of another name (tests), which never shares work. */
+  private readonly here: ShardAddress | null;
+  private readonly handoffs: Handoffs | null;
+  private lastSpillAskAt = 0;
+  private probeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.d1 = env.DB;
     this.config = getConfig(env);
     this.store = new Store(ctx.storage.sql);
+    const named = parseShardName(ctx.id.name);
+    this.here = named && isConfiguredShard(named, this.config) ? named : null;
+    this.handoffs = this.here ? new Handoffs(this.store, this.here) : null;
     const heartbeatTimeoutMs = this.config.heartbeatTimeoutSeconds * 1000;
     this.miners = new MinerBook(this.store, heartbeatTimeoutMs);
     this.queue = new RegionQueue(
@@ -60,6 +79,7 @@ export class RegionCoordinator extends DurableObject<Env> {
         retryBackoffMaxSeconds: this.config.retryBackoffMaxSeconds,
         finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
         tickLimit: TICK_LIMIT,
+        here: named ?? undefined,
       },
       this.miners,
     );
@@ -97,7 +117,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.mutate(() => this.miners.drain(call.minerId, call.ownerId, this.now()));
   }
 
-  cancel(jobId: string, clientId: string) {
+  async cancel(jobId: string, clientId: string): Promise<Outcome<Job>> {
+    const moved = this.forwardingTarget(jobId);
+    if (moved) return (await moved).cancel(jobId, clientId);
     return this.mutate(() => this.queue.cancel(jobId, clientId, this.now()));
   }
 
@@ -106,7 +128,9 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /** A server-sent event stream of the job's state, starting with the state it is in now. */
-  watch(jobId: string, clientId: string): Outcome<ReadableStream<Uint8Array>> {
+  async watch(jobId: string, clientId: string): Promise<Outcome<ReadableStream<Uint8Array>>> {
+    const moved = this.forwardingTarget(jobId);
+    if (moved) return (await moved).watch(jobId, clientId);
     const job = this.clientJob(jobId, clientId);
     if (!job) return refuse("JOB_NOT_FOUND", "job not found");
     return success(this.watchers.open(jobId, job.state, job.updatedAt));
@@ -118,6 +142,8 @@ export class RegionCoordinator extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const moved = this.forwardingTarget(url.searchParams.get("job_id") ?? "");
+    if (moved) return (await moved).fetch(request);
     const job = this.clientJob(url.searchParams.get("job_id") ?? "", url.searchParams.get("client_id") ?? "");
     if (!job) return new Response(null, { status: 404 });
     const [client, server] = Object.values(new WebSocketPair());
@@ -136,11 +162,56 @@ export class RegionCoordinator extends DurableObject<Env> {
     return job && job.clientId === clientId ? job : null;
   }
 
-  /** A real long-poll: answers at once when work fits, else parks until work arrives or the wait ends. */
+  /**
+   * A real long-poll: answers at once when work fits (taking it from sibling shards, or from other
+   * regions once it waited SPILL_AFTER, when its own shard has none), else parks until work
+   * arrives or the wait ends.
+   */
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
     const leased = await this.mutate(() => this.queue.lease(call, maxJobs, this.now()));
-    if (!leased.ok || leased.value.length > 0 || maxWaitSeconds === 0) return leased;
+    if (!leased.ok || leased.value.length > 0) return leased;
+    const ask = this.askOf(call.minerId, maxJobs);
+    if (ask && (await this.fetchWork([ask]))) {
+      const again = await this.mutate(() => this.queue.lease(call, maxJobs, this.now()));
+      if (!again.ok || again.value.length > 0) return again;
+    }
+    if (maxWaitSeconds === 0) return leased;
     return this.park(call, maxJobs, maxWaitSeconds * 1000);
+  }
+
+  /** RPC from another shard: hands it queued jobs that fit its miners (spill: only those waiting SPILL_AFTER). */
+  handOver(asks: MinerAsk[], to: ShardAddress, spill: boolean): Job[] {
+    if (!this.handoffs) return [];
+    const now = this.now();
+    const requestedBy = spill ? now - this.config.spillAfterSeconds * 1000 : now;
+    const given = this.ctx.storage.transactionSync(() => this.handoffs!.handOver(asks, to, requestedBy, now));
+    if (given.length > 0) void this.armAlarm();
+    return given;
+  }
+
+  /** RPC from the shard that handed the jobs over: idempotent, so a repeated handoff changes nothing. */
+  async adopt(jobs: Job[]): Promise<void> {
+    if (!this.handoffs) throw new Error("this DO is not a configured shard and takes no jobs");
+    await this.mutate(() => {
+      this.handoffs!.adopt(jobs, this.now());
+      return success(null);
+    });
+  }
+
+  /** RPC from the taker: the jobs are adopted there, so the handoff rows can go. */
+  confirmHandoffs(jobIds: string[]): void {
+    this.ctx.storage.transactionSync(() => this.store.deleteHandoffs(jobIds));
+  }
+
+  /** Live figures of this shard for admin stats. */
+  shardStats() {
+    const counter = (key: string) => Number(this.store.getMeta(key) ?? 0);
+    return {
+      ...this.store.shardFigures(this.now()),
+      spilledIn: counter(COUNTERS.spilledIn),
+      stolenIn: counter(COUNTERS.stolenIn),
+      handoffsPending: this.store.handoffs(Number.MAX_SAFE_INTEGER, 1_000).length,
+    };
   }
 
   /**
@@ -179,6 +250,100 @@ export class RegionCoordinator extends DurableObject<Env> {
       this.queue.tick(now);
       return success(null);
     });
+    await this.retryHandoffs();
+  }
+
+  /** The stub of the shard a job was handed to, once it surely holds it; null when the job is here. */
+  private forwardingTarget(jobId: string): Promise<RegionApiOf> | null {
+    const movedTo = this.store.getJob(jobId)?.movedTo;
+    const target = parseShardName(movedTo);
+    if (!target) return null;
+    return (async () => {
+      const pending = this.store.handoffOf(jobId);
+      if (pending) await this.deliver(target, [pending.job]);
+      return this.stubOf(target);
+    })();
+  }
+
+  private stubOf(address: ShardAddress): RegionApiOf {
+    return shardStub(this.env.REGION_COORDINATOR, this.config, address) as unknown as RegionApiOf;
+  }
+
+  /** Gives handed-over jobs to their taker (again) and drops the handoff rows once it has them. */
+  private async deliver(target: ShardAddress, jobs: Job[]): Promise<void> {
+    await this.stubOf(target).adopt(jobs);
+    this.ctx.storage.transactionSync(() => this.store.deleteHandoffs(jobs.map((j) => j.jobId)));
+  }
+
+  private async retryHandoffs(): Promise<void> {
+    for (const { target, job } of this.store.handoffs(this.now() - HANDOFF_RETRY_MS, OUTBOX_BATCH)) {
+      const address = parseShardName(target);
+      if (!address) continue;
+      try {
+        await this.deliver(address, [job]);
+      } catch (err) {
+        console.warn(JSON.stringify({ level: "warn", msg: "handoff not delivered; will retry", job_id: job.jobId, error: String(err) }));
+      }
+    }
+    await this.armAlarm();
+  }
+
+  /** What a miner of this shard can take now, as other shards are asked on its behalf. */
+  private askOf(minerId: string, maxJobs: number): MinerAsk | null {
+    const miner = this.store.getMiner(minerId);
+    if (miner?.status !== "ONLINE") return null;
+    const room = Math.min(maxJobs, miner.concurrency - this.store.countRunning(minerId));
+    return room > 0 ? { region: miner.region, capabilities: miner.capabilities, room } : null;
+  }
+
+  /**
+   * Asks sibling shards, then (at most once a second, for jobs past SPILL_AFTER) other regions'
+   * shards, for jobs that fit; adopts what the first giver hands over. Never inside a transaction.
+   */
+  private async fetchWork(asks: MinerAsk[]): Promise<boolean> {
+    const here = this.here;
+    if (!here || asks.length === 0) return false;
+    const now = this.now();
+    const spillDue = now - this.lastSpillAskAt >= PROBE_INTERVAL_MS;
+    if (spillDue) this.lastSpillAskAt = now;
+    const givers = [
+      ...siblingShards(here, this.config.shardsPerRegion).map((address) => ({ address, spill: false })),
+      ...(spillDue ? otherRegionShards(here, this.config).map((address) => ({ address, spill: true })) : []),
+    ];
+    for (const { address, spill } of givers) {
+      try {
+        const jobs = await this.stubOf(address).handOver(asks, here, spill);
+        if (jobs.length === 0) continue;
+        await this.adopt(jobs);
+        await this.stubOf(address).confirmHandoffs(jobs.map((j) => j.jobId));
+        return true;
+      } catch (err) {
+        // The giver keeps its handoff rows and offers the jobs again; this poll just moves on.
+        console.warn(JSON.stringify({ level: "warn", msg: "work fetch failed", from: shardName(address), error: String(err) }));
+      }
+    }
+    return false;
+  }
+
+  /** While polls are parked, asks other shards for work for them once a second. */
+  private probeForParked(): void {
+    if (this.probeTimer !== null || !this.here || this.sharesNoWork()) return;
+    this.probeTimer = setInterval(() => {
+      if (this.parked.size === 0) {
+        clearInterval(this.probeTimer!);
+        this.probeTimer = null;
+        return;
+      }
+      const asks = [...this.parked.entries()]
+        .slice(0, PROBE_ASKS)
+        .map(([minerId, poll]) => this.askOf(minerId, poll.maxJobs))
+        .filter((a): a is MinerAsk => a !== null);
+      void this.fetchWork(asks).catch(() => undefined);
+    }, PROBE_INTERVAL_MS);
+  }
+
+  private sharesNoWork(): boolean {
+    return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
   private async mutate<T>(change: () => Outcome<T>): Promise<Outcome<T>> {
@@ -210,6 +375,7 @@ export class RegionCoordinator extends DurableObject<Env> {
         },
       };
       this.parked.set(call.minerId, poll);
+      this.probeForParked();
     });
   }
 
@@ -252,13 +418,15 @@ export class RegionCoordinator extends DurableObject<Env> {
   private async armAlarm(): Promise<void> {
     const now = this.now();
     const retryAt = this.store.getMeta("outbox_retry_at");
-    const wakeAt = nextWakeAt(
+    let wakeAt = nextWakeAt(
       {
         ...this.store.deadlines(this.config.heartbeatTimeoutSeconds * 1000, this.config.finishedJobRetentionSeconds * 1000, now),
         outboxRetry: retryAt === null ? null : Number(retryAt),
       },
       now,
     );
+    const handoffAt = this.store.oldestHandoff();
+    if (handoffAt !== null) wakeAt = Math.min(wakeAt ?? Number.POSITIVE_INFINITY, Math.max(now, handoffAt + HANDOFF_RETRY_MS));
     const current = await this.ctx.storage.getAlarm();
     if (wakeAt === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();

@@ -12,6 +12,7 @@ import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
 import { conflict, type Outcome, refuse, success } from "./outcome";
+import type { ShardAddress } from "./shards";
 import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
 
@@ -24,6 +25,8 @@ export interface QueueSettings {
   finishedRetentionMs: number;
   /** At most this many jobs expire, and this many leases lapse, per tick; the next tick takes the rest. */
   tickLimit: number;
+  /** The shard this queue is; jobs record it (queued_region, queued_shard, ran_region). */
+  here?: ShardAddress;
 }
 
 /** Who is calling: a miner, through the key that registered it. */
@@ -68,7 +71,8 @@ export class RegionQueue {
   enqueue(input: NewJob, now: number): Outcome<{ job: Job; created: boolean }> {
     const existing = this.store.getJob(input.jobId);
     if (existing) return success({ job: existing, created: false });
-    const job = newQueuedJob(input, now);
+    const here = this.settings.here ?? { region: input.region, shard: 0 };
+    const job: Job = { ...newQueuedJob(input, now), queuedRegion: here.region, queuedShard: here.shard };
     this.store.putJob(job);
     this.store.appendOutbox([
       { kind: "job", row: jobRow(job), payload: job.payload },
@@ -125,7 +129,12 @@ export class RegionQueue {
       const next = pickBest(classes.map((c) => this.store.headOfClass(c.classKey, now)).filter((j): j is Job => j !== null));
       if (!next) break;
       const leaseExpiresAt = now + this.settings.heartbeatTimeoutMs;
-      const leased = this.apply(next, { type: "lease", minerId: call.minerId, leaseId: newLeaseId(), leaseExpiresAt, terms }, now);
+      const ranRegion = this.settings.here?.region ?? next.region;
+      const leased = this.apply(
+        { ...next, ranRegion },
+        { type: "lease", minerId: call.minerId, leaseId: newLeaseId(), leaseExpiresAt, terms },
+        now,
+      );
       assigned.push(assignedView(leased));
     }
     return success(assigned);

@@ -17,9 +17,10 @@ export class Store {
     return row ? (JSON.parse(row.doc) as Job) : null;
   }
 
+  /** A job handed to another shard stays as a forwarding record, state MOVED in its row (never offered). */
   putJob(job: Job): void {
     const classKey = constraintClassKey(job.constraints);
-    if (job.state === "QUEUED") {
+    if (job.state === "QUEUED" && !job.movedTo) {
       this.sql.exec(
         "INSERT OR IGNORE INTO queue_classes (class_key, constraints) VALUES (?, ?)",
         classKey,
@@ -31,7 +32,7 @@ export class Store {
          class_key, client_id, miner_id, lease_expires_at, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.jobId,
-      job.state,
+      job.movedTo ? "MOVED" : job.state,
       job.priority,
       job.requestedAt,
       job.availableAt,
@@ -52,16 +53,17 @@ export class Store {
       .map((r) => ({ classKey: r.class_key, constraints: JSON.parse(r.constraints) as Constraints }));
   }
 
-  /** The best offerable job of one queue class, straight off the jobs_queue index. */
-  headOfClass(classKey: string, now: number): Job | null {
+  /** The best offerable job of one queue class, straight off the jobs_queue index; `requestedBy`: only older ones. */
+  headOfClass(classKey: string, now: number, requestedBy = now): Job | null {
     const row = this.sql
       .exec<{ doc: string }>(
         `SELECT doc FROM jobs INDEXED BY jobs_queue
-         WHERE state = 'QUEUED' AND class_key = ? AND available_at <= ? AND expires_at > ?
+         WHERE state = 'QUEUED' AND class_key = ? AND available_at <= ? AND expires_at > ? AND requested_at <= ?
          ORDER BY priority DESC, requested_at, job_id LIMIT 1`,
         classKey,
         now,
         now,
+        requestedBy,
       )
       .toArray()[0];
     return row ? (JSON.parse(row.doc) as Job) : null;
@@ -91,7 +93,7 @@ export class Store {
   }
 
   pruneFinishedBefore(cutoff: number): void {
-    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED') AND updated_at <= ?", cutoff);
+    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED') AND updated_at <= ?", cutoff);
   }
 
   getMiner(minerId: string): Miner | null {
@@ -128,6 +130,56 @@ export class Store {
       .map((r) => r.job_id);
     this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
     return ids;
+  }
+
+  addHandoff(job: Job, target: string, now: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO handoffs (job_id, target, doc, created_at) VALUES (?, ?, ?, ?)",
+      job.jobId,
+      target,
+      JSON.stringify(job),
+      now,
+    );
+  }
+
+  handoffs(createdBy: number, limit: number): { target: string; job: Job }[] {
+    return this.sql
+      .exec<{ target: string; doc: string }>(
+        "SELECT target, doc FROM handoffs WHERE created_at <= ? ORDER BY created_at LIMIT ?",
+        createdBy,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ target: r.target, job: JSON.parse(r.doc) as Job }));
+  }
+
+  handoffOf(jobId: string): { target: string; job: Job } | null {
+    const row = this.sql.exec<{ target: string; doc: string }>("SELECT target, doc FROM handoffs WHERE job_id = ?", jobId).toArray()[0];
+    return row ? { target: row.target, job: JSON.parse(row.doc) as Job } : null;
+  }
+
+  deleteHandoffs(jobIds: readonly string[]): void {
+    for (const jobId of jobIds) this.sql.exec("DELETE FROM handoffs WHERE job_id = ?", jobId);
+  }
+
+  oldestHandoff(): number | null {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM handoffs").one().t;
+  }
+
+  addToCounter(key: string, n: number): void {
+    if (n > 0) this.setMeta(key, String(Number(this.getMeta(key) ?? 0) + n));
+  }
+
+  /** What the shard holds now, for admin stats. Counts rows, so it costs O(queue); not on the hot path. */
+  shardFigures(now: number) {
+    const one = (query: string) => this.sql.exec<{ n: number | null }>(query).one().n;
+    const oldest = one("SELECT MIN(requested_at) AS n FROM jobs WHERE state = 'QUEUED'");
+    return {
+      queued: one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'QUEUED'") ?? 0,
+      running: one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING'") ?? 0,
+      onlineMiners: one("SELECT COUNT(*) AS n FROM miners WHERE status = 'ONLINE'") ?? 0,
+      oldestQueuedAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+    };
   }
 
   appendOutbox(writes: readonly OutboxWrite[]): void {

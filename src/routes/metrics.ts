@@ -8,6 +8,7 @@ import { rateLimitPrincipal } from "../http/middleware/rate-limit";
 import { type AppEnv, createRouter } from "../http/router";
 import { JOB_STATES } from "../model/job";
 import { MINER_STATUSES } from "../model/miner";
+import { collectShardStats, type ShardStats } from "../routing/shard-stats";
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -23,7 +24,9 @@ function family(name: string, help: string, samples: Sample[]): string {
 
 export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
   const db = createDb(c.env.DB);
-  const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
+  const [jobs, miners, shards] = await Promise.all([jobStats(db, Date.now()), minerStats(db), collectShardStats(c.env, c.get("config"))]);
+  const perShard = (pick: (s: ShardStats) => number | null): Sample[] =>
+    shards.filter((s) => pick(s) !== null).map((s) => [{ region: s.region, shard: String(s.shard) }, pick(s)!]);
   const families = [
     family(
       "edge_coordinator_jobs",
@@ -54,6 +57,36 @@ export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
       "edge_coordinator_region_oldest_queued_age_seconds",
       "Age of the oldest queued job per region.",
       jobs.byRegion.filter((r) => r.oldestQueuedAgeSeconds !== null).map((r) => [{ region: r.region }, r.oldestQueuedAgeSeconds!]),
+    ),
+    family(
+      "edge_coordinator_shard_queued_jobs",
+      "Queued jobs per shard (live, from the shard).",
+      perShard((s) => s.queued),
+    ),
+    family(
+      "edge_coordinator_shard_running_jobs",
+      "Running jobs per shard.",
+      perShard((s) => s.running),
+    ),
+    family(
+      "edge_coordinator_shard_online_miners",
+      "Online miners per shard.",
+      perShard((s) => s.online_miners),
+    ),
+    family(
+      "edge_coordinator_shard_oldest_queued_age_seconds",
+      "Age of the oldest queued job per shard.",
+      perShard((s) => s.oldest_queued_age_seconds),
+    ),
+    family(
+      "edge_coordinator_shard_spilled_in_jobs",
+      "Jobs a shard took from other regions since it started.",
+      perShard((s) => s.spilled_in),
+    ),
+    family(
+      "edge_coordinator_shard_stolen_in_jobs",
+      "Jobs a shard took from sibling shards since it started.",
+      perShard((s) => s.stolen_in),
     ),
     family(
       "edge_coordinator_job_duration_average_ms",

@@ -5,6 +5,7 @@ import { ApiError, type ErrorCode } from "../http/errors";
 import type { FieldProblem } from "../lib/json-limits";
 import type { Outcome, Refusal } from "../queue/outcome";
 import type { RegionCoordinator } from "../queue/region-coordinator";
+import { isConfiguredShard, jobOrigin, minerShard, shardStub } from "../queue/shards";
 
 /**
  * The RPC surface of a region DO, typed as the class declares it. Workers' RPC typing maps
@@ -13,14 +14,34 @@ import type { RegionCoordinator } from "../queue/region-coordinator";
  */
 export type RegionApi = Pick<
   RegionCoordinator,
-  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch"
+  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch" | "shardStats"
 >;
 
-export function regionStub(env: Env, config: Config, region: string): RegionApi {
-  const spec = config.regions.find((r) => r.name === region);
-  const id = env.REGION_COORDINATOR.idFromName(`region:${region}`);
-  const stub = env.REGION_COORDINATOR.get(id, spec?.locationHint ? { locationHint: spec.locationHint } : undefined);
-  return stub as unknown as RegionApi;
+/** The DO of one shard of a region (shard 0 is the region's DO as it was before sharding). */
+export function regionStub(env: Env, config: Config, region: string, shard = 0): RegionApi {
+  return shardStub(env.REGION_COORDINATOR, config, { region, shard }) as unknown as RegionApi;
+}
+
+/** The shard DO that holds a miner: one of its region's, by a hash of its id. */
+export function minerStub(env: Env, config: Config, minerId: string, region: string): RegionApi {
+  return regionStub(env, config, region, minerShard(minerId, config.shardsPerRegion));
+}
+
+/**
+ * The DO that holds a job: where D1 last saw it queued, else the shard its id names, else (ids from
+ * before sharding) its region's shard 0. A job that has moved on since leaves a forwarding record
+ * there, and that DO follows it.
+ */
+export function jobStub(
+  env: Env,
+  config: Config,
+  job: { jobId: string; region: string; queuedRegion: string | null; queuedShard: number | null },
+): RegionApi {
+  if (job.queuedRegion !== null && isConfiguredShard({ region: job.queuedRegion, shard: job.queuedShard ?? 0 }, config)) {
+    return regionStub(env, config, job.queuedRegion, job.queuedShard ?? 0);
+  }
+  const origin = jobOrigin(job.jobId, config) ?? { region: job.region, shard: 0 };
+  return regionStub(env, config, origin.region, origin.shard);
 }
 
 /** RPC wraps return types (stubs, Disposable); this recovers the success value's type. */

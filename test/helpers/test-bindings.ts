@@ -34,6 +34,10 @@ export const TEST_BINDINGS = {
   RECEIPT_RETIRED_KEYS_HEX: "",
   RECEIPT_RETIRED_ATTESTATION_KEYS_HEX: "",
   REGIONS: "local,eu-west:weur,us-east:enam",
+  SHARDS_PER_REGION: "1",
+  // The shared runtime's regions never spill (tests there expect a job to stay where it was sent);
+  // the workers-global project tests spilling with a short wait.
+  SPILL_AFTER_SECONDS: "86400",
   CLIENT_API_KEYS: `${TEST_KEYS.client},${TEST_KEYS.client2}`,
   MINER_API_KEYS: `${TEST_KEYS.miner},${TEST_KEYS.miner2}`,
   ADMIN_API_KEYS: TEST_KEYS.admin,

@@ -29,6 +29,9 @@ describe("submit", () => {
       completed_at: null,
       expires_at: expect.stringMatching(/Z$/),
       error: null,
+      queued_region: "local",
+      queued_shard: 0,
+      ran_region: null,
     });
     expect(Date.parse(res.body.expires_at) - Date.parse(res.body.requested_at)).toBe(60_000);
     const row = await env.DB.prepare("SELECT state, payload FROM jobs WHERE job_id = ?")

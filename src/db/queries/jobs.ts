@@ -44,13 +44,13 @@ export async function jobStats(db: Db, now: number) {
     db.select({ state: jobs.state, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.state),
     db
       .select({
-        region: jobs.region,
+        region: sql<string>`coalesce(${jobs.queuedRegion}, ${jobs.region})`,
         queued: sql<number>`sum(${jobs.state} = 'QUEUED')`,
         running: sql<number>`sum(${jobs.state} = 'RUNNING')`,
         oldestQueuedAt: sql<number | null>`min(case when ${jobs.state} = 'QUEUED' then ${jobs.requestedAt} end)`,
       })
       .from(jobs)
-      .groupBy(jobs.region),
+      .groupBy(sql`coalesce(${jobs.queuedRegion}, ${jobs.region})`),
     db
       .select({ avgMs: sql<number | null>`avg(${jobs.completedAt} - ${jobs.startedAt})` })
       .from(jobs)

@@ -11,6 +11,7 @@ import { FINAL_STATES, type JobState } from "../../model/job";
 import type { MinerStatus } from "../../model/miner";
 import { loadReceiptKeyring } from "../../receipts/keyring";
 import { reissue } from "../../receipts/reissue";
+import { collectShardStats } from "../../routing/shard-stats";
 import { jobView } from "../jobs/job-view";
 import type * as routes from "./admin.routes";
 
@@ -32,7 +33,7 @@ function minerView(row: MinerRow) {
 
 export const stats: Handler<typeof routes.stats> = async (c) => {
   const db = createDb(c.env.DB);
-  const [jobs, miners] = await Promise.all([jobStats(db, Date.now()), minerStats(db)]);
+  const [jobs, miners, shards] = await Promise.all([jobStats(db, Date.now()), minerStats(db), collectShardStats(c.env, c.get("config"))]);
   const total = Object.values(jobs.byState).reduce((a, b) => a + b, 0);
   const finished = FINAL_STATES.reduce((n, s) => n + (jobs.byState[s] ?? 0), 0);
   const regionNames = new Set([...c.get("config").regions.map((r) => r.name), ...jobs.byRegion.map((r) => r.region)]);
@@ -50,6 +51,9 @@ export const stats: Handler<typeof routes.stats> = async (c) => {
           oldest_queued_age_seconds: r?.oldestQueuedAgeSeconds ?? null,
         };
       }),
+      shards,
+      spills: shards.reduce((n, s) => n + s.spilled_in, 0),
+      steals: shards.reduce((n, s) => n + s.stolen_in, 0),
       average_job_duration_ms: jobs.averageDurationMs,
     },
     200,

@@ -23,6 +23,9 @@ export function jobView(row: Omit<JobRow, "payload">): JobViewBody {
     completed_at: toIso(row.completedAt),
     expires_at: toIso(row.expiresAt)!,
     error: row.error ?? null,
+    queued_region: row.queuedRegion ?? row.region,
+    queued_shard: row.queuedShard ?? 0,
+    ran_region: row.ranRegion ?? null,
   };
 }
 

@@ -7,7 +7,7 @@ import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
 import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
-import { regionStub } from "../../routing/region-stub";
+import { jobStub } from "../../routing/region-stub";
 import { jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
@@ -89,7 +89,7 @@ export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const outcome = await regionStub(c.env, c.get("config"), job.region).cancel(job.jobId, job.clientId);
+  const outcome = await jobStub(c.env, c.get("config"), job).cancel(job.jobId, job.clientId);
   if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
   // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
   if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
@@ -114,7 +114,7 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
 
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const region = regionStub(c.env, c.get("config"), job.region);
+  const region = jobStub(c.env, c.get("config"), job);
   if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
     const query = new URLSearchParams({ job_id: job.jobId, client_id: job.clientId });
     const upgraded = await region.fetch(new Request(`https://region/watch?${query}`, { headers: { Upgrade: "websocket" } }));

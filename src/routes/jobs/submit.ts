@@ -9,9 +9,9 @@ import { claimIdempotencyKey } from "../../db/queries/idempotency";
 import { selectJob } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
 import { sha256Hex } from "../../lib/hash";
-import { newJobId } from "../../lib/ids";
+import { newShardJobId } from "../../queue/shards";
 import { contentHash } from "../../receipts/canonical-json";
-import { regionStub, unwrap } from "../../routing/region-stub";
+import { jobStub, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -63,7 +63,8 @@ export async function enqueueSubmission(
     ttlSeconds: body.ttl_seconds ?? ctx.config.jobTtlSeconds,
     maxAttempts: body.max_attempts ?? 3,
   };
-  let jobId = newJobId();
+  // Submissions spread over the region's shards; the job id names the one it was submitted to.
+  let jobId = newShardJobId({ region, shard: Math.floor(Math.random() * ctx.config.shardsPerRegion) });
   let replayed = false;
   if (idempotencyKey !== undefined) {
     const requestHash = await fingerprint(received);
@@ -89,7 +90,11 @@ export async function enqueueSubmission(
     }
   }
   const { job } = unwrap(
-    await regionStub(ctx.env, ctx.config, region).enqueue({ ...submission, jobId, payloadHash: await contentHash(submission.payload) }),
+    await jobStub(ctx.env, ctx.config, { jobId, region, queuedRegion: null, queuedShard: null }).enqueue({
+      ...submission,
+      jobId,
+      payloadHash: await contentHash(submission.payload),
+    }),
   );
   return { job: liveJobView(job), replayed };
 }

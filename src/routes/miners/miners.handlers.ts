@@ -7,7 +7,7 @@ import type { AssignedJob } from "../../model/job";
 import type { Outcome } from "../../queue/outcome";
 import type { MinerCall } from "../../queue/region-queue";
 import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../routing/miner-directory";
-import { type RegionApi, regionStub, unwrap } from "../../routing/region-stub";
+import { minerStub, type RegionApi, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import type * as routes from "./miners.routes";
 
@@ -22,7 +22,7 @@ async function withMiner<T>(c: Context<AppEnv>, call: (stub: RegionApi, miner: M
   const header = c.req.header("x-miner-id");
   for (let attempt = 0; ; attempt++) {
     const { minerId, region } = await resolveMiner(c.env.DB, principal, header);
-    const outcome = await call(regionStub(c.env, c.get("config"), region), { minerId, ownerId: principal.id });
+    const outcome = await call(minerStub(c.env, c.get("config"), minerId, region), { minerId, ownerId: principal.id });
     if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) return unwrap(outcome);
     forgetMiner(minerId);
   }
@@ -49,10 +49,10 @@ export const register: Handler<typeof routes.register> = async (c) => {
       { field: "region", issue: `must be one of ${config.regions.map((r) => r.name).join(", ")}` },
     ]);
   }
-  if (placement && placement.region !== region) unwrap(await regionStub(c.env, config, placement.region).retire(minerId));
+  if (placement && placement.region !== region) unwrap(await minerStub(c.env, config, minerId, placement.region).retire(minerId));
   const { capabilities, concurrency } = body;
   const registered = unwrap(
-    await regionStub(c.env, config, region).register({
+    await minerStub(c.env, config, minerId, region).register({
       minerId,
       ownerId: principal.id,
       region,

@@ -1,0 +1,69 @@
+// Moving queued jobs between shards (stealing within a region, spilling across regions) without
+// ever giving a job two writers. The giver, in one transaction, turns the job into a forwarding
+// record (never offered, never changed again) and keeps a handoff row; the taker adopts it in one
+// transaction of its own (idempotent: a job it already knows is left alone); the giver then drops
+// the handoff row, or its alarm offers the job again until the taker has it. Between the two
+// transactions nobody can lease the job; from adoption on, only the taker writes it.
+import type { Job } from "../model/job";
+import type { Capabilities } from "../model/miner";
+import { jobRow } from "./d1-rows";
+import { fits, pickBest } from "./matcher";
+import { type ShardAddress, shardName } from "./shards";
+import type { Store } from "./store";
+
+/** A miner that found nothing in its own shard, as the shard asks others on its behalf. */
+export interface MinerAsk {
+  region: string;
+  capabilities: Capabilities;
+  /** How many jobs it can take now. */
+  room: number;
+}
+
+export const COUNTERS = { spilledIn: "spilled_in", stolenIn: "stolen_in", spilledOut: "spilled_out", stolenOut: "stolen_out" } as const;
+
+export class Handoffs {
+  constructor(
+    private readonly store: Store,
+    private readonly here: ShardAddress,
+  ) {}
+
+  /**
+   * Marks up to each ask's room of the best fitting queued jobs as handed to `to`, best first, and
+   * returns them. `requestedBy`: only jobs requested then or earlier (spilling waits SPILL_AFTER).
+   */
+  handOver(asks: readonly MinerAsk[], to: ShardAddress, requestedBy: number, now: number): Job[] {
+    const target = shardName(to);
+    const given: Job[] = [];
+    const classes = this.store.queueClasses();
+    for (const ask of asks) {
+      const fitting = classes.filter((c) => fits(c.constraints, ask));
+      for (let i = 0; i < ask.room; i++) {
+        const next = pickBest(fitting.map((c) => this.store.headOfClass(c.classKey, now, requestedBy)).filter((j): j is Job => j !== null));
+        if (!next) break;
+        this.store.putJob({ ...next, movedTo: target, updatedAt: now });
+        this.store.addHandoff(next, target, now);
+        given.push(next);
+      }
+    }
+    this.store.addToCounter(to.region === this.here.region ? COUNTERS.stolenOut : COUNTERS.spilledOut, given.length);
+    return given;
+  }
+
+  /** Takes over jobs another shard handed here; a job this shard already holds (a repeat) is skipped. */
+  adopt(jobs: readonly Job[], now: number): Job[] {
+    const adopted: Job[] = [];
+    for (const job of jobs) {
+      const known = this.store.getJob(job.jobId);
+      // A forwarding record of an older version is this job coming back; anything else is a repeat.
+      if (known && !(known.movedTo && known.version < job.version)) continue;
+      const { movedTo: _, ...live } = job;
+      const here: Job = { ...live, queuedRegion: this.here.region, queuedShard: this.here.shard, version: job.version + 1, updatedAt: now };
+      this.store.putJob(here);
+      // With the payload: the origin's first row may not have reached D1 yet.
+      this.store.appendOutbox([{ kind: "job", row: jobRow(here), payload: here.payload }]);
+      this.store.addToCounter((job.queuedRegion ?? job.region) === this.here.region ? COUNTERS.stolenIn : COUNTERS.spilledIn, 1);
+      adopted.push(here);
+    }
+    return adopted;
+  }
+}
