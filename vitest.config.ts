@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { LOW_RATE_LIMITS } from "./test/helpers/rate-limits.ts";
-import { ROTATED_SEED, TEST_BINDINGS, TEST_SEEDS } from "./test/helpers/test-bindings.ts";
+import { GLOBAL_BINDINGS, ROTATED_SEED, TEST_BINDINGS, TEST_SEEDS } from "./test/helpers/test-bindings.ts";
 
 type RateLimits = Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }>;
 
@@ -21,6 +21,9 @@ const rateLimits = (limits: Record<"CLIENT" | "MINER" | "ADMIN" | "PUBLIC", numb
 const UNREACHABLE = 1_000_000;
 const NO_RATE_LIMITS = rateLimits({ CLIENT: UNREACHABLE, MINER: UNREACHABLE, ADMIN: UNREACHABLE, PUBLIC: UNREACHABLE });
 
+// `npm run test:long` raises the model test's and the fuzz test's run counts (never in CI).
+const LONG_RUNS: Record<string, string> = process.env.TEST_LONG === "1" ? { MODEL_RUNS: "3500", FUZZ_RUNS: "10000" } : {};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const workersProject = (
@@ -28,19 +31,27 @@ export default defineConfig(async () => {
     include: string[],
     bindings: Record<string, string> = {},
     ratelimits: RateLimits = NO_RATE_LIMITS,
+    test: { exclude?: string[]; fileParallelism?: boolean } = {},
   ) => ({
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...TEST_BINDINGS, ...bindings, TEST_MIGRATIONS: migrations }, ratelimits },
+        miniflare: { bindings: { ...TEST_BINDINGS, ...LONG_RUNS, ...bindings, TEST_MIGRATIONS: migrations }, ratelimits },
       }),
     ],
-    test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/leak-scan.ts"] },
+    test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts", "./test/setup/leak-scan.ts"], ...test },
   });
   return {
     test: {
       projects: [
-        workersProject("workers", ["test/unit/**/*.test.ts", "test/do/**/*.test.ts", "test/integration/**/*.test.ts"]),
+        workersProject("workers", ["test/unit/**/*.test.ts", "test/do/**/*.test.ts", "test/integration/**/*.test.ts"], {}, NO_RATE_LIMITS, {
+          exclude: ["test/do/model.test.ts"],
+        }),
+        // Two regions of two shards each, spilling after 1 s: the files here share those four DOs, so
+        // they run one after another.
+        workersProject("workers-global", ["test/global/**/*.test.ts", "test/do/model.test.ts"], GLOBAL_BINDINGS, NO_RATE_LIMITS, {
+          fileParallelism: false,
+        }),
         // Settings that differ from the defaults get a project (and so a runtime) of their own.
         workersProject("workers-no-receipts", ["test/settings/no-receipts.test.ts"], {
           RECEIPT_SIGNING_KEY_HEX: "",

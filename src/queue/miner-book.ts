@@ -13,6 +13,8 @@ export interface Registration {
   region: string;
   capabilities: Capabilities;
   concurrency: number;
+  /** The miner's last row version in the region it left, so this registration's row outranks it in D1. */
+  previousVersion?: number;
 }
 
 const PUBLISH_INTERVAL_MS = 60_000;
@@ -30,8 +32,9 @@ export class MinerBook {
     if (existing && existing.ownerId !== input.ownerId) {
       return conflict("miner_id is registered by another key", { on: "miner_id" });
     }
+    const { previousVersion = 0, ...fields } = input;
     const miner: Miner = {
-      ...input,
+      ...fields,
       status: "ONLINE",
       reported: existing?.reported ?? null,
       registeredAt: existing?.registeredAt ?? now,
@@ -39,7 +42,7 @@ export class MinerBook {
       updatedAt: now,
       // Versions guard the miner's D1 row, which every region writes: a registration starts at the
       // clock (ms) so one in a new region outranks the rows the old region wrote before it.
-      version: Math.max((existing?.version ?? 0) + 1, now),
+      version: Math.max((existing?.version ?? 0) + 1, previousVersion + 1, now),
     };
     const sessionToken = newSessionToken();
     this.store.putMiner(miner);
@@ -86,8 +89,11 @@ export class MinerBook {
     }
   }
 
-  forget(minerId: string): void {
+  /** Drops the miner; answers the version of its row, which its next region must outrank. */
+  forget(minerId: string): number | null {
+    const version = this.store.getMiner(minerId)?.version ?? null;
     this.store.deleteMiner(minerId);
+    return version;
   }
 
   /** The miner, if this key registered it; another key's miner is as unknown as a missing one. */

@@ -95,12 +95,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.mutate(() => this.miners.register(registration, this.now()));
   }
 
-  retire(minerId: string): Promise<Outcome<null>> {
+  retire(minerId: string): Promise<Outcome<{ version: number | null }>> {
     this.parked.get(minerId)?.settle(success([]));
-    return this.mutate(() => {
-      this.queue.retire(minerId, this.now());
-      return success(null);
-    });
+    return this.mutate(() => success({ version: this.queue.retire(minerId, this.now()) }));
   }
 
   /** `held`: the job ids the miner says it runs, when it sends them as a list. */

@@ -107,12 +107,12 @@ export class RegionQueue {
     }
   }
 
-  /** A miner moved to another region: its leases here are lost and it is forgotten. */
-  retire(minerId: string, now: number): void {
+  /** A miner moved to another region: its leases here are lost and it is forgotten (answers its row version). */
+  retire(minerId: string, now: number): number | null {
     for (const job of this.store.runningJobsOf(minerId)) {
       this.apply(job, { type: "lose_lease", reason: "miner re-registered in another region" }, now);
     }
-    this.miners.forget(minerId);
+    return this.miners.forget(minerId);
   }
 
   /** Leases up to maxJobs fitting jobs to the miner, never beyond its concurrency. */

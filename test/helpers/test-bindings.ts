@@ -45,3 +45,10 @@ export const TEST_BINDINGS = {
   RECEIPT_ATTESTATION_KEY_HEX: TEST_SEEDS.attestation,
   SECRETS_ENCRYPTION_KEY_HEX: TEST_SEEDS.secretsBox,
 } as const;
+
+/** The workers-global project: two regions of two shards, spilling after 1 s. */
+export const GLOBAL_BINDINGS = {
+  REGIONS: "us-east:enam,eu-west:weur",
+  SHARDS_PER_REGION: "2",
+  SPILL_AFTER_SECONDS: "1",
+} as const;

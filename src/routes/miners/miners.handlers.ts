@@ -49,7 +49,8 @@ export const register: Handler<typeof routes.register> = async (c) => {
       { field: "region", issue: `must be one of ${config.regions.map((r) => r.name).join(", ")}` },
     ]);
   }
-  if (placement && placement.region !== region) unwrap(await minerStub(c.env, config, minerId, placement.region).retire(minerId));
+  const retired =
+    placement && placement.region !== region ? unwrap(await minerStub(c.env, config, minerId, placement.region).retire(minerId)) : null;
   const { capabilities, concurrency } = body;
   const registered = unwrap(
     await minerStub(c.env, config, minerId, region).register({
@@ -58,6 +59,7 @@ export const register: Handler<typeof routes.register> = async (c) => {
       region,
       capabilities: capabilities ?? {},
       concurrency: concurrency ?? 1,
+      previousVersion: retired?.version ?? undefined,
     }),
   );
   rememberMiner(minerId, principal.id, region);
