@@ -106,6 +106,8 @@ interface Model {
 
 function checkInvariants({ rows, handoffs }: { rows: Row[]; handoffs: number }, model: Model) {
   expect(handoffs, "a handoff left unconfirmed").toBe(0);
+  // A forwarding record is frozen as the job was when it was handed over: QUEUED.
+  for (const row of rows.filter((r) => r.moved)) expect(row.job.state, `forwarding record of ${row.job.jobId} changed`).toBe("QUEUED");
   const live = new Map<string, Row>();
   for (const row of rows.filter((r) => !r.moved)) {
     expect(live.has(row.job.jobId), `job ${row.job.jobId} has two live copies`).toBe(false);

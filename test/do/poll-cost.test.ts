@@ -2,6 +2,7 @@
 // does not grow with the number of queued jobs. Measured in rows read by SQLite, not in time.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { Handoffs } from "../../src/queue/handoffs";
 import { MinerBook } from "../../src/queue/miner-book";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { RegionQueue } from "../../src/queue/region-queue";
@@ -54,10 +55,38 @@ async function rowsReadByOnePoll(queued: number): Promise<number> {
   });
 }
 
+/** Rows a sibling shard reads to hand one fitting job over (the work a stealing or spilling poll causes there). */
+async function rowsReadByOneHandover(queued: number): Promise<number> {
+  const { name, stub } = freshRegion();
+  return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+    const counter = countingSql(state.storage.sql);
+    const store = new Store(counter.sql);
+    const queue = new RegionQueue(store, SETTINGS, new MinerBook(store, SETTINGS.heartbeatTimeoutMs));
+    const handoffs = new Handoffs(store, { region: name, shard: 1 });
+    const now = Date.UTC(2032, 0, 1);
+    state.storage.transactionSync(() => {
+      for (let i = 0; i < queued; i++) queue.enqueue(newJob(name, { constraints: { gpu: "H100" }, priority: i % 5 }), now);
+      for (let i = 0; i < 3; i++) queue.enqueue(newJob(name, { constraints: { gpu: "A100" } }), now);
+    });
+    counter.reset();
+    const ask = { region: name, capabilities: registration(name, "m1").capabilities, room: 1 };
+    const given = state.storage.transactionSync(() => handoffs.handOver([ask], { region: name, shard: 0 }, now + 1, now + 1));
+    expect(given).toHaveLength(1);
+    return counter.rowsRead();
+  });
+}
+
 describe("poll cost", () => {
   it("reads about as many rows with 20 000 queued jobs as with 100", async () => {
     const small = await rowsReadByOnePoll(100);
     const large = await rowsReadByOnePoll(20_000);
+    expect(large).toBeLessThanOrEqual(small + 5);
+    expect(large).toBeLessThan(100);
+  }, 120_000);
+
+  it("with shards: a sibling hands a job over reading about as many rows with 20 000 queued jobs as with 100", async () => {
+    const small = await rowsReadByOneHandover(100);
+    const large = await rowsReadByOneHandover(20_000);
     expect(large).toBeLessThanOrEqual(small + 5);
     expect(large).toBeLessThan(100);
   }, 120_000);

@@ -13,11 +13,33 @@ function errorOf(fn: () => unknown): Error {
   throw new Error("expected a throw");
 }
 
+describe("shards and spilling", () => {
+  it("reads SHARDS_PER_REGION from 1 to 256 and SPILL_AFTER_SECONDS from 0", () => {
+    expect(parseConfig({ SHARDS_PER_REGION: "4", SPILL_AFTER_SECONDS: "0" })).toMatchObject({ shardsPerRegion: 4, spillAfterSeconds: 0 });
+    expect(parseConfig({ SHARDS_PER_REGION: "256" }).shardsPerRegion).toBe(256);
+  });
+
+  for (const [name, bad] of [
+    ["SHARDS_PER_REGION", "0"],
+    ["SHARDS_PER_REGION", "257"],
+    ["SHARDS_PER_REGION", "1.5"],
+    ["SPILL_AFTER_SECONDS", "-1"],
+    ["SPILL_AFTER_SECONDS", "2.5"],
+    ["SPILL_AFTER_SECONDS", "soon"],
+  ] as const) {
+    it(`refuses ${name}="${bad}" naming the setting`, () => {
+      expect(errorOf(() => parseConfig({ [name]: bad })).message).toContain(name);
+    });
+  }
+});
+
 describe("parseConfig defaults", () => {
   it("fills every setting from its default when the environment is empty", () => {
     expect(parseConfig({})).toEqual({
       appEnv: "development",
       regions: [{ name: "local" }],
+      shardsPerRegion: 1,
+      spillAfterSeconds: 10,
       jobTtlSeconds: 900,
       heartbeatIntervalSeconds: 10,
       heartbeatTimeoutSeconds: 30,

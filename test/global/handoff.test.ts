@@ -1,0 +1,76 @@
+// Handing a queued job from one shard DO to another (workers-global: us-east has shards 0 and 1):
+// the giver keeps a forwarding record and a handoff row until the taker has the job; adoption is
+// idempotent; the giver's alarm delivers a handoff nobody confirmed; calls that reach the origin
+// follow the job.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Job } from "../../src/model/job";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import { shardName } from "../../src/queue/shards";
+import { uniqueName } from "../helpers/api";
+import { liveJob, newJob, type RegionStub, setClock } from "../helpers/region";
+
+const GIVER = { region: "us-east", shard: 0 };
+const TAKER = { region: "us-east", shard: 1 };
+const stubOf = (address: typeof GIVER): RegionStub =>
+  env.REGION_COORDINATOR.get(env.REGION_COORDINATOR.idFromName(shardName(address))) as RegionStub;
+const apiOf = (address: typeof GIVER) => stubOf(address) as unknown as RegionCoordinator;
+
+/** A job only a miner with this test's own GPU fits, queued at the giver and handed to the taker (not yet adopted). */
+async function handedOver(): Promise<Job> {
+  const gpu = uniqueName("gpu");
+  const job = newJob("us-east", { constraints: { gpu } });
+  await apiOf(GIVER).enqueue(job);
+  const ask = { region: "us-east", capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] }, room: 1 };
+  const given = await apiOf(GIVER).handOver([ask], TAKER, false);
+  expect(given.map((j) => j.jobId)).toEqual([job.jobId]);
+  return given[0]!;
+}
+
+const handoffRows = (stub: RegionStub) =>
+  runInDurableObject(
+    stub,
+    (_i: RegionCoordinator, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs").one().n,
+  );
+
+const rowState = (stub: RegionStub, jobId: string) =>
+  runInDurableObject(
+    stub,
+    (_i: RegionCoordinator, state) =>
+      state.storage.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE job_id = ?", jobId).toArray()[0]?.state,
+  );
+
+describe("handoffs between shards", () => {
+  it("leaves a forwarding record that is never offered, and a cancel at the origin reaches the job where it is", async () => {
+    const job = await handedOver();
+    expect(await rowState(stubOf(GIVER), job.jobId)).toBe("MOVED");
+    expect(await liveJob(stubOf(TAKER), job.jobId)).toBeNull();
+
+    const canceled = await apiOf(GIVER).cancel(job.jobId, job.clientId);
+    expect(canceled.ok && canceled.value.state).toBe("CANCELED");
+    expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("CANCELED");
+    expect(await rowState(stubOf(GIVER), job.jobId)).toBe("MOVED");
+    expect(await handoffRows(stubOf(GIVER))).toBe(0);
+  });
+
+  it("adopts a job once, one version above the giver's: a repeated handoff changes nothing", async () => {
+    const job = await handedOver();
+    await apiOf(TAKER).adopt([job]);
+    const held = await liveJob(stubOf(TAKER), job.jobId);
+    expect(held).toMatchObject({ state: "QUEUED", version: job.version + 1, queuedRegion: "us-east", queuedShard: 1 });
+    expect(held?.movedTo).toBeUndefined();
+    await apiOf(TAKER).cancel(job.jobId, job.clientId);
+    await apiOf(TAKER).adopt([job]);
+    expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("CANCELED");
+  });
+
+  it("delivers an unconfirmed handoff from the giver's alarm", async () => {
+    const job = await handedOver();
+    await setClock(stubOf(GIVER), Date.now() + 5_000);
+    await runDurableObjectAlarm(stubOf(GIVER));
+    expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("QUEUED");
+    expect(await handoffRows(stubOf(GIVER))).toBe(0);
+    await setClock(stubOf(GIVER), Date.now());
+  });
+});
