@@ -294,8 +294,9 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Asks sibling shards, then (at most once a second, for jobs past SPILL_AFTER) other regions'
-   * shards, for jobs that fit; adopts what the first giver hands over. Never inside a transaction.
+   * Asks sibling shards, then (for jobs past SPILL_AFTER; after an ask that found nothing, not again
+   * within a second) other regions' shards, for jobs that fit; adopts what the first giver hands
+   * over. Never inside a transaction.
    */
   private async fetchWork(asks: MinerAsk[]): Promise<boolean> {
     const here = this.here;
@@ -313,6 +314,8 @@ export class RegionCoordinator extends DurableObject<Env> {
         if (jobs.length === 0) continue;
         await this.adopt(jobs);
         await this.stubOf(address).confirmHandoffs(jobs.map((j) => j.jobId));
+        // Other regions had work: the next miss may ask again at once (the spacing only bounds idle asks).
+        if (spill) this.lastSpillAskAt = 0;
         return true;
       } catch (err) {
         // The giver keeps its handoff rows and offers the jobs again; this poll just moves on.
