@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { jobOrigin, minerShard } from "../../src/queue/shards";
-import { call, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { call, callText, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
 
 const config = getConfig(env);
 
@@ -62,6 +62,9 @@ describe("spilling across regions", () => {
     const stats = await call("GET", "/v1/admin/stats", { key: "admin" });
     expect(stats.body.spills).toBeGreaterThanOrEqual(1);
     expect(stats.body.shards).toHaveLength(config.regions.length * config.shardsPerRegion);
+    const metrics = await callText("GET", "/metrics", { key: "admin" });
+    expect(metrics.text).toMatch(/^edge_coordinator_shard_spilled_in_jobs\{region="eu-west",shard="[01]"\} [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^edge_coordinator_shard_queued_jobs\{region="us-east",shard="1"\} \d+$/m);
   });
 
   it("never moves a job whose region constraint names its region", async () => {
