@@ -13,6 +13,7 @@ export const ADMIN_HTML = htmlPage(
 <main id="dashboard" hidden>
   <section><h2>Jobs</h2><div id="job-totals" class="cards"></div></section>
   <section><h2>Regions</h2><table id="regions"></table></section>
+  <section><h2>Shards</h2><table id="shards"></table></section>
   <section><h2>Miners</h2><table id="miners"></table></section>
   <section><h2>Recent jobs</h2><table id="jobs"></table></section>
   <section id="job-detail" hidden><h2>Job <code id="job-detail-id"></code></h2><table id="events"></table></section>
@@ -65,6 +66,7 @@ async function refresh() {
     const totals = Object.assign({ total: stats.jobs.total, active: stats.jobs.active, "avg ms": stats.average_job_duration_ms }, stats.jobs.by_state);
     Object.entries(totals).forEach(([k, v]) => { const d = document.createElement("div"); d.className = "card"; cell(d, v ?? "-", "strong"); cell(d, k, "span"); cards.appendChild(d); });
     table($("regions"), ["region", "queued", "running", "online miners", "oldest queued (s)"], stats.regions.map((r) => [r.region, r.queued, r.running, r.online_miners, r.oldest_queued_age_seconds]));
+    table($("shards"), ["region", "shard", "queued", "running", "online miners", "oldest queued (s)", "spilled in", "stolen in"], stats.shards.map((s) => [s.region, s.shard, s.queued, s.running, s.online_miners, s.oldest_queued_age_seconds, s.spilled_in, s.stolen_in]));
     table($("miners"), ["miner", "status", "region", "concurrency", "last seen"], miners.items.map((m) => [m.miner_id, m.status, m.region, m.concurrency, m.last_seen_at]));
     table($("jobs"), ["job", "state", "region", "miner", "attempts", "requested"], jobs.items.map((j) => [j.job_id, j.state, j.region, j.assigned_miner_id, j.attempts + "/" + j.max_attempts, j.requested_at]), (i) => showJob(jobs.items[i].job_id));
   } catch (err) {
