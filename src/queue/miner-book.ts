@@ -78,8 +78,9 @@ export class MinerBook {
     }
   }
 
-  markSilentOffline(now: number): void {
-    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs)) {
+  /** At most `limit` miners per call, so a mass silence never stalls the region; the next tick takes the rest. */
+  markSilentOffline(now: number, limit: number): void {
+    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs, limit)) {
       this.save({ ...miner, status: "OFFLINE" }, now);
     }
   }

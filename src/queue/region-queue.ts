@@ -22,7 +22,7 @@ export interface QueueSettings {
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   finishedRetentionMs: number;
-  /** At most this many jobs expire, and this many leases lapse, per tick; the next tick takes the rest. */
+  /** At most this many jobs expire, leases lapse and miners go OFFLINE per tick; the next tick takes the rest. */
   tickLimit: number;
 }
 
@@ -53,6 +53,11 @@ export interface Failure extends JobReport {
   retryable: boolean;
 }
 
+export interface Enqueued {
+  job: Job;
+  created: boolean;
+}
+
 export type CompletionCheck = { replay: true; receipt: Receipt | null } | { replay: false; job: Job };
 
 export class RegionQueue {
@@ -65,9 +70,18 @@ export class RegionQueue {
     private readonly miners: MinerBook,
   ) {}
 
-  enqueue(input: NewJob, now: number): Outcome<{ job: Job; created: boolean }> {
+  enqueue(input: NewJob, now: number): Outcome<Enqueued> {
+    return success(this.enqueueOne(input, now));
+  }
+
+  /** Jobs in order; a job id already here (an idempotent retry, or twice in one batch) is answered as it is. */
+  enqueueAll(inputs: readonly NewJob[], now: number): Outcome<Enqueued[]> {
+    return success(inputs.map((input) => this.enqueueOne(input, now)));
+  }
+
+  private enqueueOne(input: NewJob, now: number): Enqueued {
     const existing = this.store.getJob(input.jobId);
-    if (existing) return success({ job: existing, created: false });
+    if (existing) return { job: existing, created: false };
     const job = newQueuedJob(input, now);
     this.store.putJob(job);
     this.store.appendOutbox([
@@ -87,7 +101,7 @@ export class RegionQueue {
         }),
       },
     ]);
-    return success({ job, created: true });
+    return { job, created: true };
   }
 
   /**
@@ -176,7 +190,7 @@ export class RegionQueue {
   /** Runs every deadline that is due; safe to call any number of times. */
   tick(now: number): void {
     for (const job of this.store.jobsExpiredBy(now, this.settings.tickLimit)) this.apply(job, { type: "expire" }, now);
-    this.miners.markSilentOffline(now);
+    this.miners.markSilentOffline(now, this.settings.tickLimit);
     for (const job of this.store.leasesExpiredBy(now, this.settings.tickLimit)) {
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }

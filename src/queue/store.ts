@@ -113,8 +113,8 @@ export class Store {
     this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
   }
 
-  minersSilentSince(cutoff: number): Miner[] {
-    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ?", cutoff);
+  minersSilentSince(cutoff: number, limit: number): Miner[] {
+    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ? LIMIT ?", cutoff, limit);
   }
 
   addPendingCancel(minerId: string, jobId: string): void {
@@ -130,8 +130,12 @@ export class Store {
     return ids;
   }
 
+  /** Outbox rows appended by this instance so far: a change that appended none has nothing for D1. */
+  outboxAppended = 0;
+
   appendOutbox(writes: readonly OutboxWrite[]): void {
     for (const write of writes) this.sql.exec("INSERT INTO outbox (write) VALUES (?)", JSON.stringify(write));
+    this.outboxAppended += writes.length;
   }
 
   peekOutbox(limit: number): { seq: number; write: OutboxWrite }[] {

@@ -13,7 +13,7 @@ import type { RegionCoordinator } from "../queue/region-coordinator";
  */
 export type RegionApi = Pick<
   RegionCoordinator,
-  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch"
+  "enqueue" | "enqueueBatch" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch"
 >;
 
 export function regionStub(env: Env, config: Config, region: string): RegionApi {
