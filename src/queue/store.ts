@@ -126,7 +126,7 @@ export class Store {
       .exec<{ job_id: string }>("SELECT job_id FROM pending_cancels WHERE miner_id = ? ORDER BY job_id", minerId)
       .toArray()
       .map((r) => r.job_id);
-    this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
+    if (ids.length > 0) this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
     return ids;
   }
 
