@@ -22,7 +22,8 @@ if (!SCALE) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).jo
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const CLASSES = 200;
 const BATCH = 100;
-const HEARTBEAT_TIMEOUT_SECONDS = 20;
+// Long enough that the crowd of miners is registered and measured before its silence is swept.
+const HEARTBEAT_TIMEOUT_SECONDS = 40;
 
 // Rate limits count per principal (60 a minute for a client, 600 for a miner), as many real clients
 // and miners would spread the load: the bench brings enough keys of its own that no phase reaches one.
@@ -82,9 +83,21 @@ function summary(latencies, elapsedMs) {
 /** Units one after another, for latency without queueing. */
 const sequential = (count, unit) => pool(count, unit, 1);
 
+// The cheapest route is measured again right before and right after every phase, and the phase's
+// ratio is to their mean: other work on the machine shifts absolute figures during a run, the ratio less.
+const CALIBRATION = 200;
+const cheapest = () => pool(CALIBRATION, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms);
 const results = [];
-function record(name, unit, figures) {
-  results.push({ name, unit, ...figures });
+/**
+ * `run` returns the phase's figures. The ratio compares requests: a job of a lifecycle counts as its
+ * three (submit, poll, result), a job of a batch submit as the one single submit it replaces.
+ */
+async function measure(name, unit, run, { ratio = true, requestsPerJob = 3 } = {}) {
+  const before = ratio ? await cheapest() : null;
+  const figures = await run();
+  const base = ratio ? { perSecond: (before.perSecond + (await cheapest()).perSecond) / 2 } : null;
+  const perRequest = unit === "job" ? figures.perSecond * requestsPerJob : figures.perSecond;
+  results.push({ name, unit, ...figures, base: base?.perSecond, ratio: base ? perRequest / base.perSecond : null });
   console.log(`  ${name}: ${figures.perSecond.toFixed(0)} ${unit}/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms`);
 }
 
@@ -100,46 +113,36 @@ for (const key of miners) {
   expectStatus("register", await api("POST", "/v1/miners/register", key, { capabilities: A100, concurrency: 16 }), 201, 200);
 }
 
-// 1. Every route on its own, at an empty queue.
+// 1. Every route on its own, at an empty queue, after a warm-up of each (isolates, JIT, caches).
 console.log("routes");
-record(
-  "unknownRoute",
-  "req",
-  await pool(N, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms),
+const warmUp = (call) => pool(N / 4, async (i) => (await call(i)).ms);
+await warmUp(() => api("GET", "/v1/nothing-here", client(0)));
+await warmUp((i) => api("POST", "/v1/miners/heartbeat", miner(i), { inflight: [] }));
+await warmUp((i) => api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 }));
+await warmUp((i) => api("GET", "/v1/jobs?limit=1", client(i)));
+await measure("unknownRoute", "req", () =>
+  pool(N, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms),
 );
-record(
-  "heartbeat",
-  "req",
-  await pool(N, async (i) => expectStatus("heartbeat", await api("POST", "/v1/miners/heartbeat", miner(i), { inflight: [] }), 200).ms),
+await measure("heartbeat", "req", () =>
+  pool(N, async (i) => expectStatus("heartbeat", await api("POST", "/v1/miners/heartbeat", miner(i), { inflight: [] }), 200).ms),
 );
-record(
-  "emptyPoll",
-  "req",
-  await pool(N, async (i) => expectStatus("emptyPoll", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 }), 204).ms),
+await measure("emptyPoll", "req", () =>
+  pool(N, async (i) => expectStatus("emptyPoll", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 }), 204).ms),
 );
 const submitted = [];
-record(
-  "submit",
-  "req",
-  await pool(N, async (i) => {
+await measure("submit", "req", () =>
+  pool(N, async (i) => {
     const res = expectStatus("submit", await api("POST", "/v1/jobs", client(i), { payload: { prompt: `bench ${i}` } }), 201);
     if (res.status === 201) submitted.push({ jobId: res.body.job_id, key: client(i) });
     return res.ms;
   }),
 );
-record(
-  "getJob",
-  "req",
-  await pool(
-    submitted.length,
-    async (i) => expectStatus("getJob", await api("GET", `/v1/jobs/${submitted[i].jobId}`, submitted[i].key), 200).ms,
-  ),
+await measure("getJob", "req", () =>
+  pool(submitted.length, async (i) => expectStatus("getJob", await api("GET", `/v1/jobs/${submitted[i].jobId}`, submitted[i].key), 200).ms),
 );
 const leases = [];
-record(
-  "poll",
-  "req",
-  await pool(submitted.length, async (i) => {
+await measure("poll", "req", () =>
+  pool(submitted.length, async (i) => {
     const res = expectStatus("poll", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 }), 200);
     if (res.status === 200) leases.push({ key: miner(i), job: res.body });
     return res.ms;
@@ -149,14 +152,12 @@ const finish = (phase, key, job) =>
   api("POST", `/v1/miners/${job.job_id}/result`, key, { result: { ok: true }, metrics: { units: 1 }, lease_id: job.lease_id }).then((res) =>
     expectStatus(phase, res, 200),
   );
-record("result", "req", await pool(leases.length, async (i) => (await finish("result", leases[i].key, leases[i].job)).ms));
+await measure("result", "req", () => pool(leases.length, async (i) => (await finish("result", leases[i].key, leases[i].job)).ms));
 
 // 2. Whole lifecycles: submit, poll, result per job; then batches of 100 with 10-job polls.
 console.log("lifecycle");
-record(
-  "lifecycle",
-  "job",
-  await pool(N, async (i) => {
+await measure("lifecycle", "job", () =>
+  pool(N, async (i) => {
     const sent = expectStatus("lifecycle", await api("POST", "/v1/jobs", client(i), { payload: { life: i } }), 201);
     const polled = expectStatus("lifecycle", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 5 }), 200);
     if (polled.status !== 200) return sent.ms + polled.ms;
@@ -194,23 +195,25 @@ async function batchLifecycle(units) {
   await Promise.all([submitting, ...working]);
   return summary(latencies, performance.now() - started);
 }
-record("batchLifecycle", "job", await batchLifecycle(SCALE.batchUnits));
+await measure("batchLifecycle", "job", () => batchLifecycle(SCALE.batchUnits));
 
 // 3. Dispatch at light load: a parked poll answered by a submit, one at a time.
 console.log("dispatch");
-record(
+await measure(
   "dispatch",
   "job",
-  await sequential(SCALE.dispatch, async (i) => {
-    const parked = api("POST", "/v1/miners/poll", miner(0), { max_wait_seconds: 10 });
-    await new Promise((r) => setTimeout(r, 25));
-    const sentAt = performance.now();
-    await api("POST", "/v1/jobs", client(i), { payload: { dispatch: i } });
-    const polled = expectStatus("dispatch", await parked, 200);
-    const ms = performance.now() - sentAt;
-    if (polled.status === 200) await finish("dispatch", miner(0), polled.body);
-    return ms;
-  }),
+  () =>
+    sequential(SCALE.dispatch, async (i) => {
+      const parked = api("POST", "/v1/miners/poll", miner(0), { max_wait_seconds: 10 });
+      await new Promise((r) => setTimeout(r, 25));
+      const sentAt = performance.now();
+      await api("POST", "/v1/jobs", client(i), { payload: { dispatch: i } });
+      const polled = expectStatus("dispatch", await parked, 200);
+      const ms = performance.now() - sentAt;
+      if (polled.status === 200) await finish("dispatch", miner(0), polled.body);
+      return ms;
+    }),
+  { ratio: false },
 );
 
 // 4. Cost against scale: heartbeat, empty poll and submit with a shallow and a deep queue, and with
@@ -236,36 +239,46 @@ async function probe(label) {
     submit: (i) => api("POST", "/v1/jobs", client(i + 7), unfitJob(i)),
   };
   for (const [name, call] of Object.entries(probes)) {
-    record(`${name} ${label}`, "req", await pool(N / 2, async (i) => (await call(i)).ms));
+    await measure(`${name} ${label}`, "req", () => pool(N / 2, async (i) => (await call(i)).ms));
   }
   queued += N / 2;
 }
 console.log("scale");
 await fillQueueTo(100);
 await probe(`(${queued} queued)`);
-const fill = await fillQueueTo(SCALE.deepJobs);
-record("batchSubmit", "job", { ...fill, count: fill.count * BATCH, perSecond: fill.perSecond * BATCH });
+await measure(
+  "batchSubmit",
+  "job",
+  async () => {
+    const batches = await fillQueueTo(SCALE.deepJobs);
+    return { ...batches, count: batches.count * BATCH, perSecond: batches.perSecond * BATCH };
+  },
+  { requestsPerJob: 1 },
+);
 await probe(`(${queued} queued)`);
-const crowdStarted = performance.now();
-const crowd = await pool(SCALE.crowd, async (i) => {
-  const res = await api("POST", "/v1/miners/register", crowdKeys[i % crowdKeys.length], { miner_id: `crowd-${i}`, capabilities: A100 });
-  return expectStatus("crowd", res, 201).ms;
+let crowdStarted = 0;
+await measure("register", "req", () => {
+  crowdStarted = performance.now();
+  return pool(SCALE.crowd, async (i) => {
+    const res = await api("POST", "/v1/miners/register", crowdKeys[i % crowdKeys.length], { miner_id: `crowd-${i}`, capabilities: A100 });
+    return expectStatus("register", res, 200, 201).ms;
+  });
 });
 const crowdEnded = performance.now();
-record("register", "req", crowd);
 await probe(`(${SCALE.crowd} more miners)`);
 // The crowd falls silent: once its heartbeat timeout has passed, the alarm marks it OFFLINE, bounded
 // per tick. Polls of live miners run through the whole sweep.
 const sweepAt = crowdStarted + HEARTBEAT_TIMEOUT_SECONDS * 1000;
 await new Promise((r) => setTimeout(r, Math.max(0, sweepAt - performance.now())));
 const sweepEnds = Math.max(performance.now() + 10_000, crowdEnded + HEARTBEAT_TIMEOUT_SECONDS * 1000 + 5000);
-const sweep = await pool(
-  Number.POSITIVE_INFINITY,
-  async (i) => (await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 })).ms,
-  CONCURRENCY,
-  sweepEnds,
+await measure(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", () =>
+  pool(
+    Number.POSITIVE_INFINITY,
+    async (i) => (await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 })).ms,
+    CONCURRENCY,
+    sweepEnds,
+  ),
 );
-record(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", sweep);
 
 // 5. Shards: throughput with 1, 2 and 4 shards per region. HOOK: regions have no shards yet; the
 // phase that runs the lifecycle against each shard count belongs here once they exist.
@@ -287,15 +300,15 @@ function residentMiB() {
   }
 }
 
-const cheapest = results.filter((r) => r.unit === "req").reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-console.log(`\ncheapest route: ${cheapest.name} at ${cheapest.perSecond.toFixed(0)} req/s`);
-console.log("ratio: req/s ÷ cheapest req/s; for a job phase, jobs/s ÷ (cheapest req/s ÷ 3), the three requests of a lifecycle");
-console.log(`| phase | count | per s | p50 ms | p99 ms | ratio |\n|---|---|---|---|---|---|`);
+const calibrations = results.filter((r) => r.base).map((r) => r.base);
+console.log(
+  `\ncheapest route: GET of an unknown route (404), measured before each phase: ${Math.min(...calibrations).toFixed(0)}–${Math.max(...calibrations).toFixed(0)} req/s`,
+);
+console.log("ratio: the phase's req/s ÷ the cheapest route's just before it; a lifecycle job counts 3 requests, a batch-submitted job 1");
+console.log("| phase | count | per s | p50 ms | p99 ms | ratio |\n|---|---|---|---|---|---|");
 for (const r of results) {
-  const ratio = r.unit === "job" ? r.perSecond / (cheapest.perSecond / 3) : r.perSecond / cheapest.perSecond;
-  console.log(
-    `| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${ratio.toFixed(2)} |`,
-  );
+  const ratio = r.ratio === null ? "–" : r.ratio.toFixed(2);
+  console.log(`| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${ratio} |`);
 }
 console.log(`unexpected statuses: ${JSON.stringify(unexpected)}`);
 console.log(`memory: ${residentMiB()} MiB resident (wrangler + workerd) after the run`);
