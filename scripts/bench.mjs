@@ -304,7 +304,9 @@ const calibrations = results.filter((r) => r.base).map((r) => r.base);
 console.log(
   `\ncheapest route: GET of an unknown route (404), measured before each phase: ${Math.min(...calibrations).toFixed(0)}–${Math.max(...calibrations).toFixed(0)} req/s`,
 );
-console.log("ratio: the phase's req/s ÷ the cheapest route's (mean of just before and just after it); a lifecycle job counts 3 requests, a batch-submitted job 1");
+console.log(
+  "ratio: the phase's req/s ÷ the cheapest route's (mean of just before and just after it); a lifecycle job counts 3 requests, a batch-submitted job 1",
+);
 console.log("| phase | count | per s | p50 ms | p99 ms | ratio |\n|---|---|---|---|---|---|");
 for (const r of results) {
   const ratio = r.ratio === null ? "–" : r.ratio.toFixed(2);
