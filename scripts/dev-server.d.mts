@@ -17,4 +17,5 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export declare function startDevServer(options?: { timeoutMs?: number }): Promise<DevServer>;
+/** `wranglerArgs` go on to `wrangler dev`, e.g. `["--var", "NAME:value"]` (overrides the vars file). */
+export declare function startDevServer(options?: { timeoutMs?: number; wranglerArgs?: string[] }): Promise<DevServer>;

@@ -43,17 +43,18 @@ export function firstKey(vars, name) {
 }
 
 /**
- * Starts the coordinator and resolves once it answers GET /v1/health. `stop()` ends the whole process
+ * Starts the coordinator and resolves once it answers GET /v1/health. `wranglerArgs` go on to
+ * `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file). `stop()` ends the whole process
  * group (script, wrangler, workerd) and removes the temp directory; it is safe to call twice.
  */
-export async function startDevServer({ timeoutMs = 120_000 } = {}) {
+export async function startDevServer({ timeoutMs = 120_000, wranglerArgs = [] } = {}) {
   const workDir = mkdtempSync(join(tmpdir(), "edge-coordinator-dev-"));
   const varsFile = join(workDir, ".dev.vars");
   const port = await freePort();
   const env = { ...process.env, PERSIST_DIR: join(workDir, "state"), DEV_VARS_FILE: varsFile };
   delete env.PORT;
   // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
-  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port)], {
+  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...wranglerArgs], {
     cwd: ROOT,
     env,
     detached: true,

@@ -18,6 +18,7 @@ export interface Registration {
 }
 
 const PUBLISH_INTERVAL_MS = 60_000;
+const LIVENESS_RESOLUTION_MS = 1000;
 
 export const minerNotFound = () => refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
 
@@ -83,8 +84,9 @@ export class MinerBook {
     }
   }
 
-  markSilentOffline(now: number): void {
-    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs)) {
+  /** At most `limit` miners per call, so a mass silence never stalls the region; the next tick takes the rest. */
+  markSilentOffline(now: number, limit: number): void {
+    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs, limit)) {
       this.save({ ...miner, status: "OFFLINE" }, now);
     }
   }
@@ -102,8 +104,13 @@ export class MinerBook {
     return miner && miner.ownerId === ownerId ? miner : null;
   }
 
+  /**
+   * A sign of life. Within LIVENESS_RESOLUTION_MS of the last one it writes nothing, so a burst of
+   * polls and heartbeats costs no storage writes; a lease then expires at most that much earlier.
+   */
   touch(miner: Miner, now: number): Miner {
     const revived = miner.status === "OFFLINE";
+    if (!revived && now - miner.lastSeenAt < LIVENESS_RESOLUTION_MS) return miner;
     let touched: Miner = { ...miner, status: revived ? "ONLINE" : miner.status, lastSeenAt: now };
     if (revived) touched = this.save(touched, now);
     else this.store.putMiner(touched);

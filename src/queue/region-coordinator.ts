@@ -16,7 +16,7 @@ import { COUNTERS, Handoffs, type MinerAsk } from "./handoffs";
 import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
 import { type Outcome, refuse, success } from "./outcome";
-import { type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
+import { type Enqueued, type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
 import { Store } from "./store";
@@ -31,7 +31,8 @@ interface ParkedPoll {
   settle: (outcome: Outcome<AssignedJob[]>) => void;
 }
 
-const OUTBOX_BATCH = 50;
+// Rows per D1 batch: a full POST /v1/jobs/batch (100 jobs, 2 rows each) reaches D1 as one batch.
+const OUTBOX_BATCH = 200;
 const TICK_LIMIT = 500;
 /** How often a shard with parked polls asks other shards for work, and the least spacing of its spill asks. */
 const PROBE_INTERVAL_MS = 1_000;
@@ -87,8 +88,13 @@ export class RegionCoordinator extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
 
-  enqueue(job: NewJob): Promise<Outcome<{ job: Job; created: boolean }>> {
+  enqueue(job: NewJob): Promise<Outcome<Enqueued>> {
     return this.mutate(() => this.queue.enqueue(job, this.now()));
+  }
+
+  /** A batch's jobs for this region: one transaction, one outbox flush, answers in order. */
+  enqueueBatch(jobs: NewJob[]): Promise<Outcome<Enqueued[]>> {
+    return this.mutate(() => this.queue.enqueueAll(jobs, this.now()));
   }
 
   register(registration: Registration): Promise<Outcome<{ miner: Miner; sessionToken: string }>> {
@@ -241,12 +247,13 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // The alarm retries a failed flush, and the alarm that fired is spent: always flush and re-arm.
     await this.mutate(() => {
       const now = this.now();
       this.miners.keepAlive([...this.parked.keys()], now);
       this.queue.tick(now);
       return success(null);
-    });
+    }, true);
     await this.retryHandoffs();
   }
 
@@ -346,7 +353,8 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
-  private async mutate<T>(change: () => Outcome<T>): Promise<Outcome<T>> {
+  private async mutate<T>(change: () => Outcome<T>, alwaysFlush = false): Promise<Outcome<T>> {
+    const appendedBefore = this.store.outboxAppended;
     let outcome: Outcome<T>;
     try {
       outcome = this.ctx.storage.transactionSync(change);
@@ -356,6 +364,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     }
     this.serveParkedPolls();
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
+    // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
+    // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
+    if (this.store.outboxAppended === appendedBefore && !alwaysFlush) return outcome;
     await this.flushOutbox();
     await this.armAlarm();
     return outcome;

@@ -23,7 +23,7 @@ export interface QueueSettings {
   retryBackoffBaseSeconds: number;
   retryBackoffMaxSeconds: number;
   finishedRetentionMs: number;
-  /** At most this many jobs expire, and this many leases lapse, per tick; the next tick takes the rest. */
+  /** At most this many jobs expire, leases lapse and miners go OFFLINE per tick; the next tick takes the rest. */
   tickLimit: number;
   /** The shard this queue is; jobs record it (queued_region, queued_shard, ran_region). */
   here?: ShardAddress;
@@ -56,6 +56,11 @@ export interface Failure extends JobReport {
   retryable: boolean;
 }
 
+export interface Enqueued {
+  job: Job;
+  created: boolean;
+}
+
 export type CompletionCheck = { replay: true; receipt: Receipt | null } | { replay: false; job: Job };
 
 export class RegionQueue {
@@ -68,9 +73,18 @@ export class RegionQueue {
     private readonly miners: MinerBook,
   ) {}
 
-  enqueue(input: NewJob, now: number): Outcome<{ job: Job; created: boolean }> {
+  enqueue(input: NewJob, now: number): Outcome<Enqueued> {
+    return success(this.enqueueOne(input, now));
+  }
+
+  /** Jobs in order; a job id already here (an idempotent retry, or twice in one batch) is answered as it is. */
+  enqueueAll(inputs: readonly NewJob[], now: number): Outcome<Enqueued[]> {
+    return success(inputs.map((input) => this.enqueueOne(input, now)));
+  }
+
+  private enqueueOne(input: NewJob, now: number): Enqueued {
     const existing = this.store.getJob(input.jobId);
-    if (existing) return success({ job: existing, created: false });
+    if (existing) return { job: existing, created: false };
     const here = this.settings.here ?? { region: input.region, shard: 0 };
     const job: Job = { ...newQueuedJob(input, now), queuedRegion: here.region, queuedShard: here.shard };
     this.store.putJob(job);
@@ -91,7 +105,7 @@ export class RegionQueue {
         }),
       },
     ]);
-    return success({ job, created: true });
+    return { job, created: true };
   }
 
   /**
@@ -185,7 +199,7 @@ export class RegionQueue {
   /** Runs every deadline that is due; safe to call any number of times. */
   tick(now: number): void {
     for (const job of this.store.jobsExpiredBy(now, this.settings.tickLimit)) this.apply(job, { type: "expire" }, now);
-    this.miners.markSilentOffline(now);
+    this.miners.markSilentOffline(now, this.settings.tickLimit);
     for (const job of this.store.leasesExpiredBy(now, this.settings.tickLimit)) {
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }

@@ -115,8 +115,8 @@ export class Store {
     this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
   }
 
-  minersSilentSince(cutoff: number): Miner[] {
-    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ?", cutoff);
+  minersSilentSince(cutoff: number, limit: number): Miner[] {
+    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ? LIMIT ?", cutoff, limit);
   }
 
   addPendingCancel(minerId: string, jobId: string): void {
@@ -128,7 +128,7 @@ export class Store {
       .exec<{ job_id: string }>("SELECT job_id FROM pending_cancels WHERE miner_id = ? ORDER BY job_id", minerId)
       .toArray()
       .map((r) => r.job_id);
-    this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
+    if (ids.length > 0) this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
     return ids;
   }
 
@@ -182,8 +182,12 @@ export class Store {
     };
   }
 
+  /** Outbox rows appended by this instance so far: a change that appended none has nothing for D1. */
+  outboxAppended = 0;
+
   appendOutbox(writes: readonly OutboxWrite[]): void {
     for (const write of writes) this.sql.exec("INSERT INTO outbox (write) VALUES (?)", JSON.stringify(write));
+    this.outboxAppended += writes.length;
   }
 
   peekOutbox(limit: number): { seq: number; write: OutboxWrite }[] {

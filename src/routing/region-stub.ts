@@ -5,7 +5,7 @@ import { ApiError, type ErrorCode } from "../http/errors";
 import type { FieldProblem } from "../lib/json-limits";
 import type { Outcome, Refusal } from "../queue/outcome";
 import type { RegionCoordinator } from "../queue/region-coordinator";
-import { isConfiguredShard, jobOrigin, minerShard, shardStub } from "../queue/shards";
+import { isConfiguredShard, jobOrigin, minerShard, type ShardAddress, shardStub } from "../queue/shards";
 
 /**
  * The RPC surface of a region DO, typed as the class declares it. Workers' RPC typing maps
@@ -14,7 +14,19 @@ import { isConfiguredShard, jobOrigin, minerShard, shardStub } from "../queue/sh
  */
 export type RegionApi = Pick<
   RegionCoordinator,
-  "enqueue" | "register" | "retire" | "heartbeat" | "drain" | "cancel" | "fail" | "poll" | "complete" | "watch" | "fetch" | "shardStats"
+  | "enqueue"
+  | "enqueueBatch"
+  | "register"
+  | "retire"
+  | "heartbeat"
+  | "drain"
+  | "cancel"
+  | "fail"
+  | "poll"
+  | "complete"
+  | "watch"
+  | "fetch"
+  | "shardStats"
 >;
 
 /** The DO of one shard of a region (shard 0 is the region's DO as it was before sharding). */
@@ -32,16 +44,22 @@ export function minerStub(env: Env, config: Config, minerId: string, region: str
  * before sharding) its region's shard 0. A job that has moved on since leaves a forwarding record
  * there, and that DO follows it.
  */
-export function jobStub(
-  env: Env,
-  config: Config,
-  job: { jobId: string; region: string; queuedRegion: string | null; queuedShard: number | null },
-): RegionApi {
-  if (job.queuedRegion !== null && isConfiguredShard({ region: job.queuedRegion, shard: job.queuedShard ?? 0 }, config)) {
-    return regionStub(env, config, job.queuedRegion, job.queuedShard ?? 0);
-  }
-  const origin = jobOrigin(job.jobId, config) ?? { region: job.region, shard: 0 };
-  return regionStub(env, config, origin.region, origin.shard);
+export function jobStub(env: Env, config: Config, job: JobWhereabouts): RegionApi {
+  const home = jobHome(config, job);
+  return regionStub(env, config, home.region, home.shard);
+}
+
+interface JobWhereabouts {
+  jobId: string;
+  region: string;
+  queuedRegion: string | null;
+  queuedShard: number | null;
+}
+
+export function jobHome(config: Config, job: JobWhereabouts): ShardAddress {
+  const queued = job.queuedRegion === null ? null : { region: job.queuedRegion, shard: job.queuedShard ?? 0 };
+  if (queued && isConfiguredShard(queued, config)) return queued;
+  return jobOrigin(job.jobId, config) ?? { region: job.region, shard: 0 };
 }
 
 /** RPC wraps return types (stubs, Disposable); this recovers the success value's type. */

@@ -579,7 +579,9 @@ describe("fuzzing the billing surface", () => {
       }),
       { numRuns: NUM_BILLING_RUNS },
     );
-    expect(signed).toBeGreaterThan(NUM_BILLING_RUNS / 2);
+    // About half the generated bodies are valid; a third is far from chance and still proves the
+    // properties were checked on real receipts, not vacuously.
+    expect(signed).toBeGreaterThan(NUM_BILLING_RUNS / 3);
   }, 120_000);
 });
 

@@ -107,6 +107,38 @@ describe("batch submit", () => {
     expect(res.body.items[3].error.code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
+  it("keeps the single submit's rules: one job for a key sent twice, a replay of a key used before, an unknown region refused", async () => {
+    const twice = uniqueName("b");
+    const before = uniqueName("b");
+    const single = await call("POST", "/v1/jobs", { key: "client", body: { payload: { i: 9 } }, headers: { "Idempotency-Key": before } });
+    const res = await call("POST", "/v1/jobs/batch", {
+      key: "client",
+      body: {
+        jobs: [
+          { payload: { i: 0 }, idempotency_key: twice },
+          { payload: { i: 1 }, constraints: { region: "atlantis" } },
+          { payload: { i: 0 }, idempotency_key: twice },
+          { payload: { i: 9 }, idempotency_key: before },
+        ],
+      },
+    });
+    expect(res.body.items.map((i: { status: number }) => i.status)).toEqual([201, 422, 200, 200]);
+    expect(res.body.items[1].error.details[0].field).toBe("constraints.region");
+    expect(res.body.items[2].job.job_id).toBe(res.body.items[0].job.job_id);
+    expect(res.body.items[3].job.job_id).toBe(single.body.job_id);
+  });
+
+  it("lets the client read every job of a batch as soon as it is answered", async () => {
+    const res = await call("POST", "/v1/jobs/batch", {
+      key: "client",
+      body: { jobs: Array.from({ length: 100 }, (_, i) => ({ payload: { i } })) },
+    });
+    const reads = await Promise.all(
+      res.body.items.map((i: { job: { job_id: string } }) => call("GET", `/v1/jobs/${i.job.job_id}`, { key: "client" })),
+    );
+    expect(reads.map((r) => r.status)).toEqual(reads.map(() => 200));
+  });
+
   it("refuses an empty or oversized envelope with 422", async () => {
     expect((await call("POST", "/v1/jobs/batch", { key: "client", body: { jobs: [] } })).status).toBe(422);
     const many = Array.from({ length: 101 }, () => ({ payload: {} }));

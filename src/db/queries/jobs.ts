@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { type JobEventRow, type JobRow, jobEvents, jobs } from "../schema";
@@ -12,6 +12,16 @@ export interface JobFilters {
 
 export async function selectJob(db: Db, jobId: string): Promise<JobRow | undefined> {
   return db.select().from(jobs).where(eq(jobs.jobId, jobId)).get();
+}
+
+/** The jobs D1 has among `jobIds` (at most 100, D1's bound-parameter limit), in no particular order. */
+export async function selectJobsById(db: Db, jobIds: readonly string[]): Promise<JobRow[]> {
+  if (jobIds.length === 0) return [];
+  return db
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.jobId, [...jobIds]))
+    .all();
 }
 
 /** Newest first, keyed by (requested_at, job_id) so a page never skips or repeats a job. */

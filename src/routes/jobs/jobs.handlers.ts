@@ -8,10 +8,10 @@ import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
 import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
 import { jobStub } from "../../routing/region-stub";
-import { jobView, liveJobView } from "./job-view";
+import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
-import { enqueueSubmission, type SubmitContext } from "./submit";
+import { enqueueSubmission, enqueueSubmissions, type Submission, type SubmitContext } from "./submit";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
@@ -34,7 +34,11 @@ async function ownJob(c: Context<AppEnv>, jobId: string) {
 
 export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
-  const { job, replayed } = await enqueueSubmission(submitContext(c), c.req.valid("json"), c.get("receivedJson"), idempotencyKey);
+  const { job, replayed } = await enqueueSubmission(submitContext(c), {
+    body: c.req.valid("json"),
+    received: c.get("receivedJson"),
+    idempotencyKey,
+  });
   if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
   return c.json(job, 201);
 };
@@ -42,26 +46,26 @@ export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
 const refusedItem = (err: ApiError) => ({ status: err.status, error: errorBody(err.code, err.message, err.details) });
 
 export const submitJobBatch: Handler<typeof routes.submitJobBatch> = async (c) => {
-  const ctx = submitContext(c);
-  const items = [];
+  const items: ({ status: number; job: JobViewBody } | ReturnType<typeof refusedItem>)[] = [];
+  const submissions: Submission[] = [];
+  const submittedAt: number[] = [];
   // The envelope passed its schema, so what was received is {jobs: [object, ...]}.
   const received = (c.get("receivedJson") as { jobs: Record<string, unknown>[] }).jobs;
   for (const [index, receivedJob] of received.entries()) {
     const parsed = BatchJobBody.safeParse(receivedJob);
     if (!parsed.success) {
-      items.push(refusedItem(new ApiError("INVALID_PAYLOAD", `invalid job at index ${index}`, zodDetails(parsed.error))));
+      items[index] = refusedItem(new ApiError("INVALID_PAYLOAD", `invalid job at index ${index}`, zodDetails(parsed.error)));
       continue;
     }
     const { idempotency_key: key, ...body } = parsed.data;
     const { idempotency_key: _, ...receivedBody } = receivedJob;
-    try {
-      const { job, replayed } = await enqueueSubmission(ctx, body, receivedBody, key);
-      items.push({ status: replayed ? 200 : 201, job });
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      items.push(refusedItem(err));
-    }
+    submissions.push({ body, received: receivedBody, idempotencyKey: key });
+    submittedAt.push(index);
   }
+  const answers = await enqueueSubmissions(submitContext(c), submissions);
+  answers.forEach((answer, i) => {
+    items[submittedAt[i]!] = answer instanceof ApiError ? refusedItem(answer) : { status: answer.replayed ? 200 : 201, job: answer.job };
+  });
   return c.json({ items }, 200);
 };
 

@@ -1,17 +1,19 @@
-// Submitting one job: pick its region, claim the idempotency key, enqueue in the region DO.
-// Shared by the single and the batch endpoint so both keep exactly the same rules.
+// Submitting jobs: pick each job's region, claim idempotency keys, enqueue in the region DOs.
+// The single and the batch endpoint both submit through enqueueSubmissions, so both keep exactly
+// the same rules; a batch costs one D1 batch for its keys and one DO call per shard it touches.
 import type { z } from "@hono/zod-openapi";
 import canonicalize from "canonicalize";
 import type { Principal } from "../../auth/principal";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
-import { claimIdempotencyKey } from "../../db/queries/idempotency";
-import { selectJob } from "../../db/queries/jobs";
+import { claimIdempotencyKeys } from "../../db/queries/idempotency";
+import { selectJobsById } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
 import { sha256Hex } from "../../lib/hash";
-import { newShardJobId } from "../../queue/shards";
+import { newShardJobId, shardName } from "../../queue/shards";
+import type { NewJob } from "../../queue/state-machine";
 import { contentHash } from "../../receipts/canonical-json";
-import { jobStub, unwrap } from "../../routing/region-stub";
+import { jobHome, jobStub, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -24,8 +26,25 @@ export interface SubmitContext {
   cf: { continent?: unknown } | undefined;
 }
 
+export interface Submission {
+  body: z.infer<typeof SubmitJobBody>;
+  /**
+   * The body exactly as the client sent it (zod's `body` is a copy that reads null as absent): the
+   * idempotency fingerprint covers every member of it, nulls included.
+   */
+  received: unknown;
+  idempotencyKey?: string | undefined;
+}
+
 export interface Submitted {
   job: JobViewBody;
+  replayed: boolean;
+}
+
+/** A submission still to enqueue, and whether it finishes an earlier request with its key. */
+interface Pending {
+  index: number;
+  job: NewJob;
   replayed: boolean;
 }
 
@@ -37,16 +56,7 @@ async function fingerprint(received: unknown): Promise<string> {
   return sha256Hex(canonicalize(received) ?? "");
 }
 
-/**
- * `received` is the body exactly as the client sent it (zod's `body` is a copy that reads null as
- * absent): the idempotency fingerprint covers every member of it, nulls included.
- */
-export async function enqueueSubmission(
-  ctx: SubmitContext,
-  body: z.infer<typeof SubmitJobBody>,
-  received: unknown,
-  idempotencyKey?: string,
-): Promise<Submitted> {
+async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<NewJob> {
   const constraints = Object.fromEntries(Object.entries(body.constraints ?? {}).filter(([, v]) => v !== undefined));
   const region = body.constraints?.region ?? nearestRegion(ctx.config.regions, ctx.cf);
   if (!isKnownRegion(ctx.config.regions, region)) {
@@ -54,47 +64,100 @@ export async function enqueueSubmission(
       { field: "constraints.region", issue: `must be one of ${ctx.config.regions.map((r) => r.name).join(", ")}` },
     ]);
   }
-  const submission = {
+  return {
+    // Submissions spread over the region's shards; the job id names the one it was submitted to.
+    jobId: newShardJobId({ region, shard: Math.floor(Math.random() * ctx.config.shardsPerRegion) }),
     clientId: ctx.principal.id,
     region,
     priority: body.priority ?? 0,
     constraints,
     payload: body.payload,
+    payloadHash: await contentHash(body.payload),
     ttlSeconds: body.ttl_seconds ?? ctx.config.jobTtlSeconds,
     maxAttempts: body.max_attempts ?? 3,
   };
-  // Submissions spread over the region's shards; the job id names the one it was submitted to.
-  let jobId = newShardJobId({ region, shard: Math.floor(Math.random() * ctx.config.shardsPerRegion) });
-  let replayed = false;
-  if (idempotencyKey !== undefined) {
-    const requestHash = await fingerprint(received);
-    const { record, claimed } = await claimIdempotencyKey(ctx.db, {
-      principalId: ctx.principal.id,
-      idempotencyKey,
-      requestHash,
-      jobId,
-      region,
-      createdAt: Date.now(),
-    });
-    if (!claimed) {
-      if (record.requestHash !== requestHash) {
-        throw new ApiError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used with a different body", [
-          { field: "idempotency-key", issue: "reused with a different body" },
-        ]);
-      }
-      const stored = await selectJob(ctx.db, record.jobId);
-      if (stored) return { job: jobView(stored), replayed: true };
-      // The first request claimed the key but never finished enqueueing: finish it now.
-      jobId = record.jobId;
-      replayed = true;
+}
+
+/** One answer per submission, in order: the job, or the refusal of that submission alone. */
+export async function enqueueSubmissions(ctx: SubmitContext, submissions: readonly Submission[]): Promise<(Submitted | ApiError)[]> {
+  const answers: (Submitted | ApiError)[] = [];
+  const pending: Pending[] = [];
+  for (const [index, submission] of submissions.entries()) {
+    try {
+      pending.push({ index, job: await newJobFor(ctx, submission.body), replayed: false });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      answers[index] = err;
     }
   }
-  const { job } = unwrap(
-    await jobStub(ctx.env, ctx.config, { jobId, region, queuedRegion: null, queuedShard: null }).enqueue({
-      ...submission,
-      jobId,
-      payloadHash: await contentHash(submission.payload),
+  const toEnqueue = await settleIdempotencyKeys(ctx, submissions, pending, answers);
+  const byShard = new Map<string, Pending[]>();
+  for (const p of toEnqueue) {
+    const shard = shardName(jobHome(ctx.config, { ...p.job, queuedRegion: null, queuedShard: null }));
+    byShard.set(shard, [...(byShard.get(shard) ?? []), p]);
+  }
+  await Promise.all(
+    [...byShard.values()].map(async (group) => {
+      const first = group[0]!.job;
+      const stub = jobStub(ctx.env, ctx.config, { ...first, queuedRegion: null, queuedShard: null });
+      const enqueued = unwrap(await stub.enqueueBatch(group.map((p) => p.job)));
+      group.forEach((p, i) => {
+        answers[p.index] = { job: liveJobView(enqueued[i]!.job), replayed: p.replayed };
+      });
     }),
   );
-  return { job: liveJobView(job), replayed };
+  return answers;
+}
+
+/**
+ * Claims the keys of the keyed submissions. A key already held by the same body is a replay: its
+ * job as D1 has it, or, when the first request never finished enqueueing, that job id enqueued now.
+ * Returns what is left to enqueue; replays and refusals are written into `answers`.
+ */
+async function settleIdempotencyKeys(
+  ctx: SubmitContext,
+  submissions: readonly Submission[],
+  pending: Pending[],
+  answers: (Submitted | ApiError)[],
+): Promise<Pending[]> {
+  const keyed = pending.filter((p) => submissions[p.index]!.idempotencyKey !== undefined);
+  const hashes = await Promise.all(keyed.map((p) => fingerprint(submissions[p.index]!.received)));
+  const claims = await claimIdempotencyKeys(
+    ctx.db,
+    keyed.map((p, i) => ({
+      principalId: ctx.principal.id,
+      idempotencyKey: submissions[p.index]!.idempotencyKey!,
+      requestHash: hashes[i]!,
+      jobId: p.job.jobId,
+      region: p.job.region,
+      createdAt: Date.now(),
+    })),
+  );
+  const replays: Pending[] = [];
+  keyed.forEach((p, i) => {
+    const { record, claimed } = claims[i]!;
+    if (claimed) return;
+    if (record.requestHash !== hashes[i]) {
+      answers[p.index] = new ApiError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used with a different body", [
+        { field: "idempotency-key", issue: "reused with a different body" },
+      ]);
+    } else {
+      replays.push(p);
+      p.job = { ...p.job, jobId: record.jobId };
+      p.replayed = true;
+    }
+  });
+  const stored = new Map((await selectJobsById(ctx.db, [...new Set(replays.map((p) => p.job.jobId))])).map((row) => [row.jobId, row]));
+  for (const p of replays) {
+    const row = stored.get(p.job.jobId);
+    if (row) answers[p.index] = { job: jobView(row), replayed: true };
+  }
+  return pending.filter((p) => answers[p.index] === undefined);
+}
+
+/** The single endpoint: a batch of one, its refusal thrown. */
+export async function enqueueSubmission(ctx: SubmitContext, submission: Submission): Promise<Submitted> {
+  const [answer] = await enqueueSubmissions(ctx, [submission]);
+  if (answer instanceof ApiError) throw answer;
+  return answer!;
 }
