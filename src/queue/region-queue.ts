@@ -12,7 +12,7 @@ import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
 import { conflict, type Outcome, refuse, success } from "./outcome";
-import { heldAtMost, MAX_LEASE_DELIVERIES, undeliveredLeases } from "./redelivery";
+import { MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
 import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
 
@@ -119,13 +119,16 @@ export class RegionQueue {
 
   /**
    * Answers a poll: first the leases the miner shows it never received (redelivery.ts), then up to
-   * maxJobs in all with fitting jobs, never beyond its concurrency. A draining miner gets only the former.
+   * maxJobs in all with fitting jobs, never beyond its concurrency. A draining miner gets only its lost
+   * leases back; a miner whose poll leaves unclear which of its leases it lacks gets nothing yet.
    */
   lease(call: MinerCall, maxJobs: number, now: number): Outcome<AssignedJob[]> {
     const miner = this.miners.owned(call.minerId, call.ownerId);
     if (!miner) return minerNotFound();
     const live = this.miners.touch(miner, now);
-    const assigned = this.redeliver(call.minerId, live.concurrency, maxJobs, now);
+    const reading = readPoll(this.store.runningJobsOf(call.minerId), live.concurrency, maxJobs);
+    if (reading.kind === "unclear") return success([]);
+    const assigned = reading.kind === "lost" ? this.redeliver(call.minerId, reading.leases.slice(0, maxJobs), now) : [];
     if (live.status !== "ONLINE") return success(assigned);
     const room = Math.min(maxJobs - assigned.length, live.concurrency - this.store.countRunning(call.minerId));
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
@@ -140,11 +143,10 @@ export class RegionQueue {
     return success(assigned);
   }
 
-  /** Hands the miner its undelivered leases again; one delivered MAX_LEASE_DELIVERIES times is lost instead. */
-  private redeliver(minerId: string, concurrency: number, maxJobs: number, now: number): AssignedJob[] {
-    if (this.store.countRunning(minerId) <= heldAtMost(concurrency, maxJobs)) return [];
+  /** Hands the miner its lost leases again; one delivered MAX_LEASE_DELIVERIES times is lost instead. */
+  private redeliver(minerId: string, lost: readonly Job[], now: number): AssignedJob[] {
     const again: AssignedJob[] = [];
-    for (const job of undeliveredLeases(this.store.runningJobsOf(minerId), concurrency, maxJobs)) {
+    for (const job of lost) {
       if (job.leaseDeliveries >= MAX_LEASE_DELIVERIES) {
         const reason = `lease sent to miner ${minerId} ${job.leaseDeliveries} times; it kept polling without it`;
         this.apply(job, { type: "lose_lease", reason }, now);
