@@ -19,6 +19,7 @@ import { afterAll, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../scripts/dev-server.mjs";
 
 const HEARTBEAT_INTERVAL_SECONDS = 1;
+/** Longer than a restart takes, so the downtime alone does not make every miner look dead. */
 const HEARTBEAT_TIMEOUT_SECONDS = 10;
 /** Beyond the heartbeat timeout: two heartbeat intervals (list give-backs) and the work still queued. */
 const GRACE_SECONDS = 6;
@@ -29,6 +30,7 @@ const BURST_GAP_MS = 700;
 const RUN_MS = 400;
 /** Load runs this long on a server before it is killed (see killMidLoad). */
 const KILL_AFTER_MS = 1_500;
+/** At most this many freezes per kill while looking for a lost answer. */
 const LOOKS = 150;
 const FINAL_STATES = ["COMPLETED", "FAILED", "CANCELED", "EXPIRED"];
 
@@ -43,13 +45,10 @@ const KIND_NAMES = Object.keys(KINDS) as Kind[];
 // One key per job and per miner, so no rate limit is reached however often a loop retries.
 const clientKey = (kind: Kind, i: number) => `crash-client-${kind}-${i}`;
 const minerKey = (kind: Kind, n: number) => `crash-miner-${kind}-${n}`;
-/** Enough admin keys to watch for a lease many times a second within the admin rate limit. */
-const ADMIN_KEYS = Array.from({ length: 12 }, (_, i) => `crash-admin-${i}`);
 const VARS = {
   HEARTBEAT_INTERVAL_SECONDS: String(HEARTBEAT_INTERVAL_SECONDS),
   HEARTBEAT_TIMEOUT_SECONDS: String(HEARTBEAT_TIMEOUT_SECONDS),
   CLIENT_API_KEYS: KIND_NAMES.flatMap((k) => Array.from({ length: JOBS_PER_KIND }, (_, i) => clientKey(k, i))).join(","),
-  ADMIN_API_KEYS: ADMIN_KEYS.join(","),
   MINER_API_KEYS: KIND_NAMES.flatMap((k) => Array.from({ length: KINDS[k].miners }, (_, n) => minerKey(k, n))).join(","),
 };
 
@@ -74,8 +73,10 @@ interface Reply {
   body: any;
 }
 
-/** One HTTP call to whichever server runs now; null when it is down or the connection breaks. */
-/** `key` goes in X-Api-Key unless `headers` carry it as a Bearer token. */
+/**
+ * One HTTP call to whichever server runs now; null when it is down or the connection breaks. `key` goes
+ * in X-Api-Key unless `headers` carry it as a Bearer token.
+ */
 async function api(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply | null> {
   if (!server) return null;
   try {
