@@ -1,5 +1,6 @@
-// Randomized model test: random sequences of queue operations against a real region DO, with the
-// invariants of docs/reliability.md checked after every step and D1 compared once the queue is quiet.
+// Randomized model test: random sequences of queue operations (polls whose answer is lost among them)
+// against a real region DO, with the invariants of docs/reliability.md checked after every step and D1
+// compared once the queue is quiet.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
@@ -17,7 +18,7 @@ const MINERS = [
 
 type Op =
   | { op: "submit"; priority: number; maxAttempts: number; ttlSeconds: number }
-  | { op: "poll"; miner: number; maxJobs: number }
+  | { op: "poll"; miner: number; maxJobs: number; answerLost: boolean }
   | { op: "heartbeat"; miner: number; listsHeld: boolean }
   | { op: "result"; miner: number; pick: number; stale: boolean }
   | { op: "fail"; miner: number; pick: number; retryable: boolean }
@@ -33,7 +34,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     maxAttempts: fc.integer({ min: 1, max: 3 }),
     ttlSeconds: fc.integer({ min: 5, max: 120 }),
   }),
-  fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }), answerLost: fc.boolean() }),
   fc.record({ op: fc.constant("heartbeat" as const), miner, listsHeld: fc.boolean() }),
   fc.record({ op: fc.constant("result" as const), miner, pick: fc.nat(), stale: fc.boolean() }),
   fc.record({ op: fc.constant("fail" as const), miner, pick: fc.nat(), retryable: fc.boolean() }),
@@ -95,8 +96,17 @@ it("keeps every queue invariant under random operation sequences", async () => {
             break;
           }
           case "poll": {
-            const res = await api.poll(minerCall(MINERS[step.miner]!.id), step.maxJobs, 0);
-            if (res.ok) for (const a of res.value) leases.push({ jobId: a.job_id, leaseId: a.lease_id, minerId: MINERS[step.miner]!.id });
+            // A lost answer (the runtime died on the way back) leaves a lease its miner never saw;
+            // a later poll may carry it again, and only ever to the same miner.
+            const minerId = MINERS[step.miner]!.id;
+            const res = await api.poll(minerCall(minerId), step.maxJobs, 0);
+            if (!res.ok) break;
+            expect(res.value.length).toBeLessThanOrEqual(step.maxJobs);
+            const jobs = await allJobs(stub);
+            for (const a of res.value) {
+              expect(jobs.find((j) => j.jobId === a.job_id)).toMatchObject({ state: "RUNNING", minerId, leaseId: a.lease_id });
+              if (!step.answerLost) leases.push({ jobId: a.job_id, leaseId: a.lease_id, minerId });
+            }
             break;
           }
           case "heartbeat": {
