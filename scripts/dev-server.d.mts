@@ -14,8 +14,22 @@ export interface DevServer {
   vars: Record<string, string>;
   /** Everything the server printed so far. */
   output(): string;
+  /** SIGTERM to the process group (SIGKILL after 15 s), then removes the temp directory. */
   stop(): Promise<void>;
+  /** SIGKILL to the whole process group at once, as a crash; then removes the temp directory. */
+  kill(): Promise<void>;
 }
 
-/** `wranglerArgs` go on to `wrangler dev`, e.g. `["--var", "NAME:value"]` (overrides the vars file). */
-export declare function startDevServer(options?: { timeoutMs?: number; wranglerArgs?: string[] }): Promise<DevServer>;
+export interface DevServerOptions {
+  timeoutMs?: number;
+  /** Local state directory (D1, Durable Objects) to use and keep; default: a fresh one, removed with the server. */
+  stateDir?: string;
+  /** Vars file to use and keep; default: a fresh one, removed with the server. */
+  varsFile?: string;
+  /** Settings (NAME → value) written over the example's into the vars file when it does not exist yet. */
+  vars?: Record<string, string>;
+  /** Passed on to `wrangler dev`, e.g. `["--var", "NAME:value"]` (overrides the vars file). */
+  wranglerArgs?: string[];
+}
+
+export declare function startDevServer(options?: DevServerOptions): Promise<DevServer>;

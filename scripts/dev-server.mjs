@@ -2,13 +2,16 @@
 // the e2e tests): `npm start`'s own script on a free loopback port, with its state directory and vars
 // file in a fresh temp directory, so a developer's .dev.vars and .wrangler/state are never touched.
 // The vars file does not exist yet, so the script creates it from .dev.vars.example exactly as it
-// does on a fresh clone (same dev keys, fresh seeds). Only 127.0.0.1 is ever contacted.
+// does on a fresh clone (same dev keys, fresh seeds). A caller may instead name a state directory and
+// a vars file that outlive the server (a restart on them resumes the same queue, keys and seeds), and
+// settings to write into that vars file when it is created. Only 127.0.0.1 is ever contacted.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freshDevVars } from "./dev-vars.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const READY_LINE = /edge-coordinator listening on (http:\/\/\S+)/;
@@ -43,15 +46,21 @@ export function firstKey(vars, name) {
 }
 
 /**
- * Starts the coordinator and resolves once it answers GET /v1/health. `wranglerArgs` go on to
- * `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file). `stop()` ends the whole process
- * group (script, wrangler, workerd) and removes the temp directory; it is safe to call twice.
+ * Starts the coordinator and resolves once it answers GET /v1/health. `stop()` ends the whole process
+ * group (script, wrangler, workerd) and removes the temp directory; `kill()` SIGKILLs the group at once,
+ * as a crash would, and removes it too. Both are safe to call twice. A `stateDir` or `varsFile` the
+ * caller names is kept; `vars` (NAME → value) go into the vars file when it does not exist yet;
+ * `wranglerArgs` go on to `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file).
  */
-export async function startDevServer({ timeoutMs = 120_000, wranglerArgs = [] } = {}) {
+export async function startDevServer({ timeoutMs = 120_000, stateDir, varsFile: keptVarsFile, vars, wranglerArgs = [] } = {}) {
   const workDir = mkdtempSync(join(tmpdir(), "edge-coordinator-dev-"));
-  const varsFile = join(workDir, ".dev.vars");
+  const varsFile = keptVarsFile ? resolve(keptVarsFile) : join(workDir, ".dev.vars");
+  if (vars && !existsSync(varsFile)) {
+    mkdirSync(dirname(varsFile), { recursive: true });
+    writeFileSync(varsFile, freshDevVars(ROOT, vars), { mode: 0o600, flag: "wx" });
+  }
   const port = await freePort();
-  const env = { ...process.env, PERSIST_DIR: join(workDir, "state"), DEV_VARS_FILE: varsFile };
+  const env = { ...process.env, PERSIST_DIR: stateDir ? resolve(stateDir) : join(workDir, "state"), DEV_VARS_FILE: varsFile };
   delete env.PORT;
   // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
   const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...wranglerArgs], {
@@ -64,21 +73,32 @@ export async function startDevServer({ timeoutMs = 120_000, wranglerArgs = [] } 
   let output = "";
   let stopped = false;
 
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const running = () => child.exitCode === null && child.signalCode === null;
+
   async function stop() {
     if (stopped) return;
     stopped = true;
-    const signal = (name) => {
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-        // already gone
-      }
-    };
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       signal("SIGTERM");
       const ended = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
       if (!ended) signal("SIGKILL");
     }
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  async function kill() {
+    if (stopped) return;
+    stopped = true;
+    // The whole group at once, the script included, so nothing shuts down in order.
+    signal("SIGKILL");
+    await exited;
     rmSync(workDir, { recursive: true, force: true });
   }
 
@@ -103,7 +123,7 @@ export async function startDevServer({ timeoutMs = 120_000, wranglerArgs = [] } 
         fail(new Error(`dev script exited (${code}) before listening:\n${output.slice(-4000)}`));
       });
     });
-    return { base, port, pid: child.pid, vars: readVars(varsFile), output: () => output, stop };
+    return { base, port, pid: child.pid, vars: readVars(varsFile), output: () => output, stop, kill };
   } catch (err) {
     await stop();
     throw err;

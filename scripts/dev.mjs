@@ -8,12 +8,12 @@
 // DEV_VARS_FILE: use (and create if missing) this vars file instead of .dev.vars. Other arguments go to
 // `wrangler dev`. SIGINT/SIGTERM are passed on to wrangler, and this script exits with wrangler's code.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { constants } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freshDevVars } from "./dev-vars.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -38,13 +38,8 @@ if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) fail(`b
 const varsFile = process.env.DEV_VARS_FILE ? resolve(process.env.DEV_VARS_FILE) : join(root, ".dev.vars");
 const varsName = relative(process.cwd(), varsFile).startsWith("..") ? varsFile : relative(process.cwd(), varsFile);
 if (!existsSync(varsFile)) {
-  const seed = () => randomBytes(32).toString("hex");
-  const text = readFileSync(join(root, ".dev.vars.example"), "utf8").replace(
-    /^(RECEIPT_SIGNING_KEY_HEX|RECEIPT_ATTESTATION_KEY_HEX|SECRETS_ENCRYPTION_KEY_HEX)=[ \t]*$/gm,
-    (_, name) => `${name}=${seed()}`,
-  );
   mkdirSync(dirname(varsFile), { recursive: true });
-  writeFileSync(varsFile, text, { mode: 0o600, flag: "wx" });
+  writeFileSync(varsFile, freshDevVars(root), { mode: 0o600, flag: "wx" });
   console.log(`dev: created ${varsName} from .dev.vars.example with fresh receipt seeds`);
 }
 

@@ -58,6 +58,10 @@ export interface Job {
   leaseExpiresAt: number | null;
   /** Set at lease, cleared when the job goes back to the queue. */
   leaseTerms: LeaseTerms | null;
+  /** Poll answers that carried the current lease: 1 when leased, one more per redelivery; 0 when not leased. */
+  leaseDeliveries: number;
+  /** The miner showed it holds the current lease (named it in a heartbeat list), so it is never redelivered. */
+  leaseConfirmed: boolean;
   /** A QUEUED job is not offered before this time (retry backoff). */
   availableAt: number;
   requestedAt: number;

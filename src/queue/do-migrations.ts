@@ -39,6 +39,10 @@ const MIGRATIONS: readonly string[] = [
        'gpus', MAX(1, COALESCE((SELECT json_array_length(m.doc, '$.capabilities.gpus') FROM miners m WHERE m.miner_id = jobs.miner_id), 0))))
      WHERE state = 'RUNNING';
    UPDATE jobs SET doc = json_set(doc, '$.leaseTerms', NULL) WHERE state != 'RUNNING';`,
+  // Jobs count the poll answers that carried their lease and whether the miner confirmed it holds it
+  // (see redelivery.ts). A lease made before this migration was delivered once and is unconfirmed.
+  `UPDATE jobs SET doc = json_set(doc, '$.leaseDeliveries', CASE WHEN state = 'RUNNING' THEN 1 ELSE 0 END,
+       '$.leaseConfirmed', json('false'));`,
   // Jobs handed to another shard and not yet confirmed adopted there (retried by the alarm).
   `CREATE TABLE IF NOT EXISTS handoffs (job_id TEXT PRIMARY KEY, target TEXT NOT NULL, doc TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ];

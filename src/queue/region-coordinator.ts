@@ -16,6 +16,7 @@ import { COUNTERS, Handoffs, type MinerAsk } from "./handoffs";
 import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
 import { type Outcome, refuse, success } from "./outcome";
+import { readPoll } from "./redelivery";
 import { type Enqueued, type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
@@ -292,11 +293,16 @@ export class RegionCoordinator extends DurableObject<Env> {
     await this.armAlarm();
   }
 
-  /** What a miner of this shard can take now, as other shards are asked on its behalf. */
+  /**
+   * What a miner of this shard can take now, as other shards are asked on its behalf: nothing while its
+   * poll leaves unclear which of its leases it holds (it gets no new work then, see redelivery.ts).
+   */
   private askOf(minerId: string, maxJobs: number): MinerAsk | null {
     const miner = this.store.getMiner(minerId);
     if (miner?.status !== "ONLINE") return null;
-    const room = Math.min(maxJobs, miner.concurrency - this.store.countRunning(minerId));
+    const running = this.store.runningJobsOf(minerId);
+    if (readPoll(running, miner.concurrency, maxJobs).kind !== "consistent") return null;
+    const room = Math.min(maxJobs, miner.concurrency - running.length);
     return room > 0 ? { region: miner.region, capabilities: miner.capabilities, room } : null;
   }
 

@@ -12,6 +12,7 @@ import { eventRow, jobRow } from "./d1-rows";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
 import { conflict, type Outcome, refuse, success } from "./outcome";
+import { MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
 import type { ShardAddress } from "./shards";
 import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
@@ -109,14 +110,19 @@ export class RegionQueue {
   }
 
   /**
-   * A miner that lists the jobs it holds gives back the ones it does not (a lease whose poll answer
-   * never reached it). Only leases older than the grace period, so a job leased a moment ago and not
-   * yet in the miner's list is safe. The list can only return work, never claim more.
+   * A miner that lists the jobs it holds confirms those leases (they are never redelivered) and gives
+   * back the ones it does not hold (a lease whose poll answer never reached it). Only leases older than
+   * the grace period, so a job leased a moment ago and not yet in the miner's list is safe. The list
+   * can only return work, never claim more.
    */
   releaseUnheld(minerId: string, held: readonly string[], now: number): void {
     const holds = new Set(held);
     for (const job of this.store.runningJobsOf(minerId)) {
-      if (holds.has(job.jobId) || (job.leaseStartedAt ?? now) > now - this.settings.leaseGraceMs) continue;
+      if (holds.has(job.jobId)) {
+        if (!job.leaseConfirmed) this.store.putJob({ ...job, leaseConfirmed: true });
+        continue;
+      }
+      if ((job.leaseStartedAt ?? now) > now - this.settings.leaseGraceMs) continue;
       this.apply(job, { type: "lose_lease", reason: `miner ${minerId} reported it does not hold the job` }, now);
     }
   }
@@ -129,15 +135,21 @@ export class RegionQueue {
     return this.miners.forget(minerId);
   }
 
-  /** Leases up to maxJobs fitting jobs to the miner, never beyond its concurrency. */
+  /**
+   * Answers a poll: first the leases the miner shows it never received (redelivery.ts), then up to
+   * maxJobs in all with fitting jobs, never beyond its concurrency. A draining miner gets only its lost
+   * leases back; a miner whose poll leaves unclear which of its leases it lacks gets nothing yet.
+   */
   lease(call: MinerCall, maxJobs: number, now: number): Outcome<AssignedJob[]> {
     const miner = this.miners.owned(call.minerId, call.ownerId);
     if (!miner) return minerNotFound();
     const live = this.miners.touch(miner, now);
-    if (live.status !== "ONLINE") return success([]);
-    const room = Math.min(maxJobs, live.concurrency - this.store.countRunning(call.minerId));
+    const reading = readPoll(this.store.runningJobsOf(call.minerId), live.concurrency, maxJobs);
+    if (reading.kind === "unclear") return success([]);
+    const assigned = reading.kind === "lost" ? this.redeliver(call.minerId, reading.leases.slice(0, maxJobs), now) : [];
+    if (live.status !== "ONLINE") return success(assigned);
+    const room = Math.min(maxJobs - assigned.length, live.concurrency - this.store.countRunning(call.minerId));
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
-    const assigned: AssignedJob[] = [];
     const terms = leaseTerms(live.capabilities);
     for (let i = 0; i < room; i++) {
       const next = pickBest(classes.map((c) => this.store.headOfClass(c.classKey, now)).filter((j): j is Job => j !== null));
@@ -152,6 +164,22 @@ export class RegionQueue {
       assigned.push(assignedView(leased));
     }
     return success(assigned);
+  }
+
+  /** Hands the miner its lost leases again; one delivered MAX_LEASE_DELIVERIES times is lost instead. */
+  private redeliver(minerId: string, lost: readonly Job[], now: number): AssignedJob[] {
+    const again: AssignedJob[] = [];
+    for (const job of lost) {
+      if (job.leaseDeliveries >= MAX_LEASE_DELIVERIES) {
+        const reason = `lease sent to miner ${minerId} ${job.leaseDeliveries} times; it kept polling without it`;
+        this.apply(job, { type: "lose_lease", reason }, now);
+        continue;
+      }
+      const redelivered = { ...job, leaseDeliveries: job.leaseDeliveries + 1 };
+      this.store.putJob(redelivered);
+      again.push(assignedView(redelivered));
+    }
+    return again;
   }
 
   checkCompletion(call: MinerCall, report: JobReport & { resultHash: string }, now: number): Outcome<CompletionCheck> {

@@ -38,6 +38,8 @@ export function newQueuedJob(input: NewJob, now: number): Job {
     leaseStartedAt: null,
     leaseExpiresAt: null,
     leaseTerms: null,
+    leaseDeliveries: 0,
+    leaseConfirmed: false,
     availableAt: now,
     requestedAt: now,
     startedAt: null,
@@ -84,7 +86,15 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
       detail,
     },
   });
-  const released = { minerId: null, leaseId: null, leaseStartedAt: null, leaseExpiresAt: null, leaseTerms: null };
+  const released = {
+    minerId: null,
+    leaseId: null,
+    leaseStartedAt: null,
+    leaseExpiresAt: null,
+    leaseTerms: null,
+    leaseDeliveries: 0,
+    leaseConfirmed: false,
+  };
 
   switch (command.type) {
     case "lease":
@@ -98,6 +108,8 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
           leaseStartedAt: now,
           leaseExpiresAt: command.leaseExpiresAt,
           leaseTerms: command.terms,
+          leaseDeliveries: 1,
+          leaseConfirmed: false,
           startedAt: now,
         },
         { attempt: job.attempts + 1 },

@@ -1,5 +1,5 @@
 // Randomized model test over the workers-global topology: two regions of two shard DOs each, with
-// work stealing and spilling. Random operation sequences drive the shards through their RPC methods
+// work stealing and spilling. Random operation sequences (polls whose answer is lost among them) drive the shards through their RPC methods
 // as the Worker does; after every step the invariants of docs/reliability.md are checked over all
 // four DOs, and D1 is compared with them once the queues are quiet. `npm run test:long` raises the
 // number of runs (MODEL_RUNS).
@@ -37,7 +37,7 @@ const shardOfMiner = (m: (typeof MINERS)[number]): ShardAddress => ({ region: m.
 type ConstraintKind = "none" | "region0" | "region1" | "gpu";
 type Op =
   | { op: "submit"; shard: number; constraint: ConstraintKind; priority: number; maxAttempts: number; ttlSeconds: number }
-  | { op: "poll"; miner: number; maxJobs: number }
+  | { op: "poll"; miner: number; maxJobs: number; answerLost: boolean }
   | { op: "heartbeat"; miner: number; listsHeld: boolean }
   | { op: "result"; miner: number; pick: number; stale: boolean }
   | { op: "fail"; miner: number; pick: number; retryable: boolean }
@@ -59,7 +59,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       ttlSeconds: fc.integer({ min: 5, max: 120 }),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("poll" as const), miner, maxJobs: fc.integer({ min: 1, max: 3 }), answerLost: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("heartbeat" as const), miner, listsHeld: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("result" as const), miner, pick: fc.nat(), stale: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("fail" as const), miner, pick: fc.nat(), retryable: fc.boolean() }) },
@@ -174,10 +177,10 @@ async function wipe(): Promise<void> {
 /** A sequence that surely steals (m0 polls, its job sits in the sibling shard) and spills (m2 polls in the other region). */
 const MOVES_FOR_SURE: Op[] = [
   { op: "submit", shard: 1 - minerShard("m0", config.shardsPerRegion), constraint: "region0", priority: 0, maxAttempts: 1, ttlSeconds: 60 },
-  { op: "poll", miner: 0, maxJobs: 1 },
+  { op: "poll", miner: 0, maxJobs: 1, answerLost: false },
   { op: "submit", shard: 0, constraint: "none", priority: 0, maxAttempts: 1, ttlSeconds: 60 },
   { op: "advance", ms: 2_000 },
-  { op: "poll", miner: 2, maxJobs: 1 },
+  { op: "poll", miner: 2, maxJobs: 1, answerLost: false },
 ];
 
 let run = 0;
@@ -221,9 +224,19 @@ it(
               break;
             }
             case "poll": {
+              // A lost answer (the runtime died on the way back) leaves a lease its miner never saw;
+              // a later poll may carry it again, and only ever to the same miner.
               const m = MINERS[step.miner]!;
               const res = await apiOf(shardOfMiner(m)).poll(minerCall(m.id), step.maxJobs, 0);
-              if (res.ok) for (const a of res.value) leases.push({ jobId: a.job_id, leaseId: a.lease_id, minerId: m.id });
+              if (!res.ok) break;
+              expect(res.value.length).toBeLessThanOrEqual(step.maxJobs);
+              const live = (await allRows()).rows.filter((r) => !r.moved);
+              for (const a of res.value) {
+                const held = live.find((r) => r.job.jobId === a.job_id);
+                expect(held?.job).toMatchObject({ state: "RUNNING", minerId: m.id, leaseId: a.lease_id });
+                expect(held?.at).toEqual(shardOfMiner(m));
+                if (!step.answerLost) leases.push({ jobId: a.job_id, leaseId: a.lease_id, minerId: m.id });
+              }
               break;
             }
             case "heartbeat": {

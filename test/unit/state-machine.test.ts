@@ -24,6 +24,8 @@ function jobIn(state: JobState, overrides: Partial<Job> = {}): Job {
     leaseStartedAt: T0 + 1000,
     leaseExpiresAt: T0 + 31_000,
     leaseTerms: TERMS,
+    leaseDeliveries: 2,
+    leaseConfirmed: true,
     startedAt: T0 + 1000,
   };
   switch (state) {
@@ -220,6 +222,8 @@ describe("transition: lease", () => {
       leaseStartedAt: NOW,
       leaseExpiresAt: NOW + 30_000,
       leaseTerms: { price: 1, gpus: 1 },
+      leaseDeliveries: 1,
+      leaseConfirmed: false,
       startedAt: NOW,
       completedAt: null,
       attempts: 1,
@@ -339,6 +343,8 @@ describe("transition: lose_lease", () => {
       leaseStartedAt: null,
       leaseExpiresAt: null,
       leaseTerms: null,
+      leaseDeliveries: 0,
+      leaseConfirmed: false,
       completedAt: null,
       error: { code: "LEASE_EXPIRED", message: "no heartbeat" },
     });
