@@ -31,16 +31,18 @@ const keyList = (role, n) => Array.from({ length: n }, (_, i) => `bench-${role}-
 const clients = keyList("client", 96);
 const miners = keyList("miner", 32);
 const crowdKeys = keyList("crowd", 40);
-const server = await startDevServer({
-  wranglerArgs: [
+const settings = (extra = []) =>
+  [
     ["CLIENT_API_KEYS", clients],
     ["MINER_API_KEYS", [...miners, ...crowdKeys]],
     ["HEARTBEAT_TIMEOUT_SECONDS", [HEARTBEAT_TIMEOUT_SECONDS]],
     ["HEARTBEAT_INTERVAL_SECONDS", [5]],
-  ].flatMap(([name, values]) => ["--var", `${name}:${values.join(",")}`]),
-});
+    ...extra,
+  ].flatMap(([name, values]) => ["--var", `${name}:${values.join(",")}`]);
+const server = await startDevServer({ wranglerArgs: settings() });
 process.on("exit", () => server.stop());
-const { base } = server;
+/** The server every request goes to; the shard phase points it at servers of its own. */
+let base = server.base;
 
 async function api(method, path, key, body, headers = {}) {
   const started = performance.now();
@@ -109,9 +111,12 @@ const client = (i) => clients[i % clients.length];
 const miner = (i) => miners[i % miners.length];
 
 console.log(`edge-coordinator bench, scale ${SCALE_NAME}, ${CONCURRENCY} in flight, on ${base}`);
-for (const key of miners) {
-  expectStatus("register", await api("POST", "/v1/miners/register", key, { capabilities: A100, concurrency: 16 }), 201, 200);
+async function registerMiners() {
+  for (const key of miners) {
+    expectStatus("register", await api("POST", "/v1/miners/register", key, { capabilities: A100, concurrency: 16 }), 201, 200);
+  }
 }
+await registerMiners();
 
 // 1. Every route on its own, at an empty queue, after a warm-up of each (isolates, JIT, caches).
 console.log("routes");
@@ -156,14 +161,15 @@ await measure("result", "req", () => pool(leases.length, async (i) => (await fin
 
 // 2. Whole lifecycles: submit, poll, result per job; then batches of 100 with 10-job polls.
 console.log("lifecycle");
-await measure("lifecycle", "job", () =>
+/** Submit, poll, result of N jobs, 16 at a time. */
+const lifecycles = (phase) =>
   pool(N, async (i) => {
-    const sent = expectStatus("lifecycle", await api("POST", "/v1/jobs", client(i), { payload: { life: i } }), 201);
-    const polled = expectStatus("lifecycle", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 5 }), 200);
+    const sent = expectStatus(phase, await api("POST", "/v1/jobs", client(i), { payload: { life: i } }), 201);
+    const polled = expectStatus(phase, await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 5 }), 200);
     if (polled.status !== 200) return sent.ms + polled.ms;
-    return sent.ms + polled.ms + (await finish("lifecycle", miner(i), polled.body)).ms;
-  }),
-);
+    return sent.ms + polled.ms + (await finish(phase, miner(i), polled.body)).ms;
+  });
+await measure("lifecycle", "job", () => lifecycles("lifecycle"));
 /** Batches of 100 jobs, 4 in flight, worked off by 16 miners polling up to 10 jobs at a time. Latency: submit to result. */
 async function batchLifecycle(units) {
   const total = units * BATCH;
@@ -280,9 +286,19 @@ await measure(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", () =>
   ),
 );
 
-// 5. Shards: throughput with 1, 2 and 4 shards per region. HOOK: regions have no shards yet; the
-// phase that runs the lifecycle against each shard count belongs here once they exist.
-console.log("shards: skipped (regions have no shards yet)");
+// 5. Shards: the lifecycle with 1, 2 and 4 shards per region (BENCH_SHARDS), each on a coordinator of
+// its own with fresh state. Locally every shard runs in the one workerd process on the same 2 cores,
+// so this shows what sharding costs (stealing, more objects), not the scaling it buys in production.
+console.log("shards");
+for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
+  const sharded = await startDevServer({ wranglerArgs: settings([["SHARDS_PER_REGION", [shards]]]) });
+  base = sharded.base;
+  await registerMiners();
+  await warmUp(() => api("GET", "/v1/nothing-here", client(0)));
+  await measure(`lifecycle (${shards} shard${shards === 1 ? "" : "s"})`, "job", () => lifecycles(`lifecycle ${shards} shards`));
+  await sharded.stop();
+}
+base = server.base;
 
 /** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
 function residentMiB() {
