@@ -27,19 +27,24 @@ export type NewJob = Pick<
   "jobId" | "clientId" | "region" | "priority" | "constraints" | "payload" | "payloadHash" | "ttlSeconds" | "maxAttempts"
 >;
 
+/** A job that no miner holds: before its first lease, and whenever it goes back to the queue. */
+const NO_LEASE = {
+  minerId: null,
+  leaseId: null,
+  leaseStartedAt: null,
+  leaseExpiresAt: null,
+  leaseTerms: null,
+  leaseDeliveries: 0,
+  leaseConfirmed: false,
+} as const satisfies Partial<Job>;
+
 /** Where every job starts: QUEUED, offered at once, expiring after its TTL. */
 export function newQueuedJob(input: NewJob, now: number): Job {
   return {
     ...input,
     state: "QUEUED",
     attempts: 0,
-    minerId: null,
-    leaseId: null,
-    leaseStartedAt: null,
-    leaseExpiresAt: null,
-    leaseTerms: null,
-    leaseDeliveries: 0,
-    leaseConfirmed: false,
+    ...NO_LEASE,
     availableAt: now,
     requestedAt: now,
     startedAt: null,
@@ -86,15 +91,6 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
       detail,
     },
   });
-  const released = {
-    minerId: null,
-    leaseId: null,
-    leaseStartedAt: null,
-    leaseExpiresAt: null,
-    leaseTerms: null,
-    leaseDeliveries: 0,
-    leaseConfirmed: false,
-  };
 
   switch (command.type) {
     case "lease":
@@ -136,7 +132,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
           "retry_scheduled",
           {
             ...base,
-            ...released,
+            ...NO_LEASE,
             state: "QUEUED",
             attempts,
             availableAt: now + command.backoffMs,
@@ -164,7 +160,7 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
       if (attempts < job.maxAttempts) {
         return event(
           "lease_lost",
-          { ...base, ...released, state: "QUEUED", attempts, availableAt: now, error },
+          { ...base, ...NO_LEASE, state: "QUEUED", attempts, availableAt: now, error },
           { reason: command.reason },
         );
       }

@@ -3,20 +3,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Handoffs } from "../../src/queue/handoffs";
-import { MinerBook } from "../../src/queue/miner-book";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import { RegionQueue } from "../../src/queue/region-queue";
-import { Store } from "../../src/queue/store";
-import { freshRegion, minerCall, newJob, registration } from "../helpers/region";
-
-const SETTINGS = {
-  heartbeatTimeoutMs: 30_000,
-  leaseGraceMs: 20_000,
-  retryBackoffBaseSeconds: 2,
-  retryBackoffMaxSeconds: 300,
-  finishedRetentionMs: 86_400_000,
-  tickLimit: 500,
-};
+import { freshRegion, minerCall, newJob, queueOver, registration } from "../helpers/region";
 
 /** SqlStorage that adds up rowsRead of every cursor it hands out. */
 function countingSql(sql: SqlStorage) {
@@ -38,9 +26,7 @@ async function rowsReadByOnePoll(queued: number): Promise<number> {
   const { name, stub } = freshRegion();
   return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
     const counter = countingSql(state.storage.sql);
-    const store = new Store(counter.sql);
-    const miners = new MinerBook(store, SETTINGS.heartbeatTimeoutMs);
-    const queue = new RegionQueue(store, SETTINGS, miners);
+    const { miners, queue } = queueOver(counter.sql);
     const now = Date.UTC(2032, 0, 1);
     state.storage.transactionSync(() => {
       miners.register(registration(name, "m1"), now);
@@ -60,8 +46,7 @@ async function rowsReadByOneHandover(queued: number): Promise<number> {
   const { name, stub } = freshRegion();
   return runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
     const counter = countingSql(state.storage.sql);
-    const store = new Store(counter.sql);
-    const queue = new RegionQueue(store, SETTINGS, new MinerBook(store, SETTINGS.heartbeatTimeoutMs));
+    const { store, queue } = queueOver(counter.sql);
     const handoffs = new Handoffs(store, { region: name, shard: 1 });
     const now = Date.UTC(2032, 0, 1);
     state.storage.transactionSync(() => {

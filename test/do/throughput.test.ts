@@ -4,20 +4,21 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MinerBook } from "../../src/queue/miner-book";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
-import { RegionQueue } from "../../src/queue/region-queue";
-import { Store } from "../../src/queue/store";
-import { d1Job, freshRegion, minerCall, newJob, type RegionStub, regionWithMiner, registration, T0 } from "../helpers/region";
+import {
+  d1Job,
+  freshRegion,
+  minerCall,
+  newJob,
+  QUEUE_SETTINGS,
+  queueOver,
+  type RegionStub,
+  regionWithMiner,
+  registration,
+  T0,
+} from "../helpers/region";
 
-const SETTINGS = {
-  heartbeatTimeoutMs: 30_000,
-  leaseGraceMs: 20_000,
-  retryBackoffBaseSeconds: 2,
-  retryBackoffMaxSeconds: 300,
-  finishedRetentionMs: 86_400_000,
-  tickLimit: 10,
-};
+const SETTINGS = { ...QUEUE_SETTINGS, tickLimit: 10 };
 
 /**
  * Routes the DO's D1 batches through a gate: while closed, each batch waits; `open` lets them all
@@ -110,9 +111,7 @@ describe("signs of life", () => {
     const { name, stub } = freshRegion();
     await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
       const counter = countingWrites(state.storage.sql);
-      const store = new Store(counter.sql);
-      const miners = new MinerBook(store, SETTINGS.heartbeatTimeoutMs);
-      const queue = new RegionQueue(store, SETTINGS, miners);
+      const { miners, queue } = queueOver(counter.sql, SETTINGS);
       state.storage.transactionSync(() => miners.register(registration(name, "m1"), T0));
       const written = (change: () => unknown) => {
         const before = counter.rowsWritten();
@@ -131,9 +130,7 @@ describe("a mass silence", () => {
   it("marks at most tickLimit miners OFFLINE per tick and leaves the rest due at once", async () => {
     const { name, stub } = freshRegion();
     await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
-      const store = new Store(state.storage.sql);
-      const miners = new MinerBook(store, SETTINGS.heartbeatTimeoutMs);
-      const queue = new RegionQueue(store, SETTINGS, miners);
+      const { store, miners, queue } = queueOver(state.storage.sql, SETTINGS);
       state.storage.transactionSync(() => {
         for (let i = 0; i < 25; i++) miners.register(registration(name, `m${i}`), T0);
       });

@@ -1,8 +1,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Job } from "../../src/model/job";
+import { MinerBook } from "../../src/queue/miner-book";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import { type QueueSettings, RegionQueue } from "../../src/queue/region-queue";
 import type { NewJob } from "../../src/queue/state-machine";
+import { Store } from "../../src/queue/store";
 import { uniqueName } from "./api";
 
 export type RegionStub = DurableObjectStub<RegionCoordinator>;
@@ -131,4 +134,21 @@ export async function leasedJob(setup: MinerSetup & { job?: Partial<NewJob> } = 
   const polled = await region.api.poll(region.call, 1, 0);
   if (!polled.ok || !polled.value[0]) throw new Error("poll refused");
   return { ...region, job, lease: polled.value[0] };
+}
+
+/** Queue settings as the test bindings make them, for tests that build a region's queue by hand. */
+export const QUEUE_SETTINGS: QueueSettings = {
+  heartbeatTimeoutMs: 30_000,
+  leaseGraceMs: 20_000,
+  retryBackoffBaseSeconds: 2,
+  retryBackoffMaxSeconds: 300,
+  finishedRetentionMs: 86_400_000,
+  tickLimit: 500,
+};
+
+/** A region's queue over a DO's SQL storage (or a wrapper that counts what it reads or writes). */
+export function queueOver(sql: SqlStorage, settings: QueueSettings = QUEUE_SETTINGS) {
+  const store = new Store(sql);
+  const miners = new MinerBook(store, settings.heartbeatTimeoutMs);
+  return { store, miners, queue: new RegionQueue(store, settings, miners) };
 }
