@@ -214,7 +214,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       ...this.store.shardFigures(this.now()),
       spilledIn: counter(COUNTERS.spilledIn),
       stolenIn: counter(COUNTERS.stolenIn),
-      handoffsPending: this.store.handoffs(Number.MAX_SAFE_INTEGER, 1_000).length,
+      handoffsPending: this.store.handoffCount(),
     };
   }
 
@@ -435,15 +435,15 @@ export class RegionCoordinator extends DurableObject<Env> {
   private async armAlarm(): Promise<void> {
     const now = this.now();
     const retryAt = this.store.getMeta("outbox_retry_at");
-    let wakeAt = nextWakeAt(
+    const handoffAt = this.store.oldestHandoff();
+    const wakeAt = nextWakeAt(
       {
         ...this.store.deadlines(this.config.heartbeatTimeoutSeconds * 1000, this.config.finishedJobRetentionSeconds * 1000, now),
         outboxRetry: retryAt === null ? null : Number(retryAt),
+        handoffRetry: handoffAt === null ? null : handoffAt + HANDOFF_RETRY_MS,
       },
       now,
     );
-    const handoffAt = this.store.oldestHandoff();
-    if (handoffAt !== null) wakeAt = Math.min(wakeAt ?? Number.POSITIVE_INFINITY, Math.max(now, handoffAt + HANDOFF_RETRY_MS));
     const current = await this.ctx.storage.getAlarm();
     if (wakeAt === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();

@@ -162,6 +162,10 @@ export class Store {
     for (const jobId of jobIds) this.sql.exec("DELETE FROM handoffs WHERE job_id = ?", jobId);
   }
 
+  handoffCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs").one().n;
+  }
+
   oldestHandoff(): number | null {
     return this.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM handoffs").one().t;
   }
@@ -215,7 +219,7 @@ export class Store {
     else this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
   }
 
-  deadlines(heartbeatTimeoutMs: number, finishedRetentionMs: number, now: number): Omit<Deadlines, "outboxRetry"> {
+  deadlines(heartbeatTimeoutMs: number, finishedRetentionMs: number, now: number): Omit<Deadlines, "outboxRetry" | "handoffRetry"> {
     const min = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ t: number | null }>(query, ...args).one().t;
     const oldestSeen = min("SELECT MIN(last_seen_at) AS t FROM miners WHERE status != 'OFFLINE'");
     const oldestFinished = min("SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')");

@@ -6,6 +6,8 @@ export interface Deadlines {
   backoffEnd: number | null;
   minerTimeout: number | null;
   outboxRetry: number | null;
+  /** When the oldest unconfirmed handoff is offered to its taker again. */
+  handoffRetry: number | null;
   finishedPrune: number | null;
 }
 

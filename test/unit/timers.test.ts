@@ -10,6 +10,7 @@ function deadlines(overrides: Partial<Deadlines> = {}): Deadlines {
     backoffEnd: null,
     minerTimeout: null,
     outboxRetry: null,
+    handoffRetry: null,
     finishedPrune: null,
     ...overrides,
   };
@@ -21,7 +22,15 @@ describe("nextWakeAt", () => {
   });
 
   it("wakes at a single deadline of any kind", () => {
-    const kinds: (keyof Deadlines)[] = ["leaseExpiry", "jobExpiry", "backoffEnd", "minerTimeout", "outboxRetry", "finishedPrune"];
+    const kinds: (keyof Deadlines)[] = [
+      "leaseExpiry",
+      "jobExpiry",
+      "backoffEnd",
+      "minerTimeout",
+      "outboxRetry",
+      "handoffRetry",
+      "finishedPrune",
+    ];
     for (const kind of kinds) {
       expect(nextWakeAt(deadlines({ [kind]: NOW + 5000 }), NOW), kind).toBe(NOW + 5000);
     }

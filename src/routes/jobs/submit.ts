@@ -10,10 +10,10 @@ import { claimIdempotencyKeys } from "../../db/queries/idempotency";
 import { selectJobsById } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
 import { sha256Hex } from "../../lib/hash";
-import { newShardJobId, shardName } from "../../queue/shards";
+import { newShardJobId, type ShardAddress, shardName } from "../../queue/shards";
 import type { NewJob } from "../../queue/state-machine";
 import { contentHash } from "../../receipts/canonical-json";
-import { jobHome, jobStub, unwrap } from "../../routing/region-stub";
+import { jobHome, regionStub, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type { SubmitJobBody } from "./jobs.routes";
@@ -41,10 +41,11 @@ export interface Submitted {
   replayed: boolean;
 }
 
-/** A submission still to enqueue, and whether it finishes an earlier request with its key. */
+/** A submission still to enqueue, the shard it goes to, and whether it finishes an earlier request with its key. */
 interface Pending {
   index: number;
   job: NewJob;
+  shard: ShardAddress;
   replayed: boolean;
 }
 
@@ -56,7 +57,7 @@ async function fingerprint(received: unknown): Promise<string> {
   return sha256Hex(canonicalize(received) ?? "");
 }
 
-async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<NewJob> {
+async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<{ job: NewJob; shard: ShardAddress }> {
   const constraints = Object.fromEntries(Object.entries(body.constraints ?? {}).filter(([, v]) => v !== undefined));
   const region = body.constraints?.region ?? nearestRegion(ctx.config.regions, ctx.cf);
   if (!isKnownRegion(ctx.config.regions, region)) {
@@ -64,9 +65,10 @@ async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<
       { field: "constraints.region", issue: `must be one of ${ctx.config.regions.map((r) => r.name).join(", ")}` },
     ]);
   }
-  return {
-    // Submissions spread over the region's shards; the job id names the one it was submitted to.
-    jobId: newShardJobId({ region, shard: Math.floor(Math.random() * ctx.config.shardsPerRegion) }),
+  // Submissions spread over the region's shards; the job id names the one it was submitted to.
+  const shard = { region, shard: Math.floor(Math.random() * ctx.config.shardsPerRegion) };
+  const job = {
+    jobId: newShardJobId(shard),
     clientId: ctx.principal.id,
     region,
     priority: body.priority ?? 0,
@@ -76,6 +78,7 @@ async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<
     ttlSeconds: body.ttl_seconds ?? ctx.config.jobTtlSeconds,
     maxAttempts: body.max_attempts ?? 3,
   };
+  return { job, shard };
 }
 
 /** One answer per submission, in order: the job, or the refusal of that submission alone. */
@@ -84,7 +87,7 @@ export async function enqueueSubmissions(ctx: SubmitContext, submissions: readon
   const pending: Pending[] = [];
   for (const [index, submission] of submissions.entries()) {
     try {
-      pending.push({ index, job: await newJobFor(ctx, submission.body), replayed: false });
+      pending.push({ index, ...(await newJobFor(ctx, submission.body)), replayed: false });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       answers[index] = err;
@@ -92,14 +95,11 @@ export async function enqueueSubmissions(ctx: SubmitContext, submissions: readon
   }
   const toEnqueue = await settleIdempotencyKeys(ctx, submissions, pending, answers);
   const byShard = new Map<string, Pending[]>();
-  for (const p of toEnqueue) {
-    const shard = shardName(jobHome(ctx.config, { ...p.job, queuedRegion: null, queuedShard: null }));
-    byShard.set(shard, [...(byShard.get(shard) ?? []), p]);
-  }
+  for (const p of toEnqueue) byShard.set(shardName(p.shard), [...(byShard.get(shardName(p.shard)) ?? []), p]);
   await Promise.all(
     [...byShard.values()].map(async (group) => {
-      const first = group[0]!.job;
-      const stub = jobStub(ctx.env, ctx.config, { ...first, queuedRegion: null, queuedShard: null });
+      const { region, shard } = group[0]!.shard;
+      const stub = regionStub(ctx.env, ctx.config, region, shard);
       const enqueued = unwrap(await stub.enqueueBatch(group.map((p) => p.job)));
       group.forEach((p, i) => {
         answers[p.index] = { job: liveJobView(enqueued[i]!.job), replayed: p.replayed };
@@ -144,6 +144,8 @@ async function settleIdempotencyKeys(
     } else {
       replays.push(p);
       p.job = { ...p.job, jobId: record.jobId };
+      // The first request's job id names the shard it went to.
+      p.shard = jobHome(ctx.config, { ...p.job, queuedRegion: null, queuedShard: null });
       p.replayed = true;
     }
   });
