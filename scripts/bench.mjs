@@ -192,12 +192,13 @@ await measure("poll", "req", () =>
   }),
 );
 // Progress posts with 1 KiB of output each, spread over the leased jobs (each lease numbers its own posts).
-const OUTPUT_CHUNK = "x".repeat(1023) + "\n";
+const OUTPUT_CHUNK = `${"x".repeat(1023)}\n`;
 const postsOfLease = [];
 await measure("progress", "req", () =>
   pool(leases.length === 0 ? 0 : N, async (i) => {
     const l = i % leases.length;
-    const seq = (postsOfLease[l] = (postsOfLease[l] ?? -1) + 1);
+    const seq = (postsOfLease[l] ?? -1) + 1;
+    postsOfLease[l] = seq;
     const { key, job } = leases[l];
     const body = { lease_id: job.lease_id, seq, progress: Math.min(1, seq / 10), output: OUTPUT_CHUNK };
     return expectStatus("progress", await api("POST", `/v1/miners/${job.job_id}/progress`, key, body), 200).ms;
