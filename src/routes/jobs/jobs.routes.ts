@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import { z } from "@hono/zod-openapi";
+import { apiRoute, jsonBody, jsonResponse, keyAuth } from "../../http/openapi-errors";
 import {
   Constraints,
   Cursor,
   checkJsonWithin,
+  ErrorBody,
   IdempotencyKey,
   JobParams,
   JobState,
@@ -15,17 +16,31 @@ import {
   Receipt,
 } from "../../http/schemas";
 import { MAX_JSON_DEPTH } from "../../lib/json-limits";
+import type { Same } from "../../lib/same-type";
+import type { StreamEvent } from "../../queue/job-stream";
 
 export const SubmitJobBody = z
   .object({
-    payload: JsonObject,
+    payload: JsonObject.openapi({
+      description: "The work, any JSON object; the miner gets it as sent (at most 32 levels deep)",
+      example: { prompt: "a lighthouse at dusk", steps: 30 },
+    }),
     constraints: optional(Constraints),
-    ttl_seconds: optional(z.number().int().min(1).max(86_400)),
-    priority: optional(z.number().int().min(-100).max(100)),
-    max_attempts: optional(z.number().int().min(1).max(10)),
+    ttl_seconds: optional(z.number().int().min(1).max(86_400)).openapi({
+      description: "Seconds until the job expires unless finished, 1-86400; default JOB_TTL_SECONDS (900)",
+      example: 900,
+    }),
+    priority: optional(z.number().int().min(-100).max(100)).openapi({
+      description: "-100..100, default 0; higher runs first",
+      example: 10,
+    }),
+    max_attempts: optional(z.number().int().min(1).max(10)).openapi({
+      description: "Attempts before the job is FAILED, 1-10, default 3",
+      example: 3,
+    }),
   })
   .strict()
-  .openapi("SubmitJob");
+  .openapi("SubmitJob", { description: "A job to run. Optional members also take null for not set." });
 
 /** A job of a batch: a submit body that may carry its own idempotency key. */
 export const BatchJobBody = SubmitJobBody.extend({ idempotency_key: IdempotencyKey.optional() });
@@ -34,117 +49,257 @@ const IdempotencyHeader = z.object({ "idempotency-key": IdempotencyKey.optional(
 const tags = ["Jobs"];
 const security = keyAuth;
 
-export const submitJob = createRoute({
+export const submitJob = apiRoute({
   method: "post",
   path: "/jobs",
   operationId: "submitJob",
+  summary: "Submit a job",
+  description:
+    "Queues a job in the region of constraints.region, else the one nearest the caller. With an Idempotency-Key, a retry with the same body replays the first job (200, Idempotent-Replayed: true).",
   tags,
   security,
   request: { headers: IdempotencyHeader, ...jsonBody(SubmitJobBody) },
-  responses: { 201: jsonResponse(JobView, "Job accepted"), 200: jsonResponse(JobView, "Idempotent replay"), ...openApiErrorResponses },
+  responses: {
+    201: jsonResponse(JobView, "Job accepted"),
+    200: {
+      ...jsonResponse(JobView, "Idempotent replay: the job the key made first, as it is now"),
+      headers: {
+        "Idempotent-Replayed": { description: "Always true on a replay", schema: { type: "string", enum: ["true"], example: "true" } },
+      },
+    },
+  },
+  errors: ["INVALID_PAYLOAD", "IDEMPOTENCY_KEY_REUSED"],
 });
 
-const BatchJob = z.record(z.string(), z.unknown()).superRefine(checkJsonWithin(MAX_JSON_DEPTH + 1));
+const BatchJob = z
+  .record(z.string(), z.unknown())
+  .superRefine(checkJsonWithin(MAX_JSON_DEPTH + 1))
+  .openapi({
+    description:
+      "A job as POST /v1/jobs takes it (see SubmitJob), plus an optional idempotency_key held to the Idempotency-Key rule; each job is checked on its own and answered in its own item",
+    example: { payload: { prompt: "a lighthouse at dusk" }, priority: 10, idempotency_key: "order-2026-0001" },
+  });
 
-const BatchItemResult = z.object({
-  status: z.number().int(),
-  job: JobView.optional(),
-  error: z
-    .object({ code: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), issue: z.string() })).optional() })
-    .optional(),
-});
+const BatchItemResult = z
+  .object({
+    status: z.number().int().openapi({ description: "201 created, 200 replayed, or the 4xx this job alone would have got", example: 201 }),
+    job: JobView.optional(),
+    error: ErrorBody.shape.error.optional().openapi({
+      description: "Why this job was refused (INVALID_PAYLOAD or IDEMPOTENCY_KEY_REUSED); absent when status is 200 or 201",
+      example: {
+        code: "INVALID_PAYLOAD",
+        message: "invalid job at index 1",
+        details: [{ field: "priority", issue: "Too big: expected number to be <=100" }],
+      },
+    }),
+  })
+  .openapi("BatchItemResult", { description: "The answer for one job of a batch: job, or error" });
 
-export const submitJobBatch = createRoute({
+export const submitJobBatch = apiRoute({
   method: "post",
   path: "/jobs/batch",
   operationId: "submitJobBatch",
+  summary: "Submit up to 100 jobs",
+  description:
+    "Submits each job as POST /v1/jobs would, in one request. The answer is 200 with one item per job, in order; a refused job does not stop the others. Only a malformed envelope is refused as a whole.",
   tags,
   security,
   // Each job is one level above its payload, so a payload at the depth limit still fits.
   request: jsonBody(
     z
-      .object({ jobs: z.array(BatchJob).min(1).max(100) })
+      .object({
+        jobs: z
+          .array(BatchJob)
+          .min(1)
+          .max(100)
+          .openapi({ description: "1 to 100 jobs", example: [{ payload: { prompt: "a lighthouse at dusk" } }] }),
+      })
       .strict()
-      .openapi("SubmitJobBatch"),
+      .openapi("SubmitJobBatch", { description: "Jobs to submit together" }),
   ),
-  responses: { 200: jsonResponse(z.object({ items: z.array(BatchItemResult) }), "One answer per job, in order"), ...openApiErrorResponses },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(BatchItemResult).openapi({ description: "One answer per job, in the order sent" }) }),
+      "One answer per job, in order",
+    ),
+  },
+  errors: ["INVALID_PAYLOAD"],
 });
 
-export const listJobs = createRoute({
+export const listJobs = apiRoute({
   method: "get",
   path: "/jobs",
   operationId: "listJobs",
+  summary: "List your jobs",
+  description: "The caller's jobs, newest first, a page at a time.",
   tags,
   security,
-  request: { query: z.object({ state: JobState.optional(), limit: Limit, cursor: Cursor }) },
-  responses: { 200: jsonResponse(Page(JobView), "The caller's jobs, newest first"), ...openApiErrorResponses },
+  request: {
+    query: z.object({
+      state: JobState.optional().openapi({ description: "Only jobs in this state", example: "RUNNING" }),
+      limit: Limit,
+      cursor: Cursor,
+    }),
+  },
+  responses: { 200: jsonResponse(Page(JobView), "The caller's jobs, newest first") },
+  errors: ["INVALID_PAYLOAD"],
 });
 
-export const getJob = createRoute({
+export const getJob = apiRoute({
   method: "get",
   path: "/jobs/{job_id}",
   operationId: "getJob",
+  summary: "Get a job",
+  description: "One of the caller's jobs, as it is now.",
   tags,
   security,
   request: { params: JobParams },
-  responses: { 200: jsonResponse(JobView, "The job"), ...openApiErrorResponses },
+  responses: { 200: jsonResponse(JobView, "The job") },
+  errors: ["JOB_NOT_FOUND"],
 });
 
-export const getJobResult = createRoute({
+export const getJobResult = apiRoute({
   method: "get",
   path: "/jobs/{job_id}/result",
   operationId: "getJobResult",
+  summary: "Get a job's result",
+  description: "The result the miner submitted and the job's latest receipt, once the job is COMPLETED.",
   tags,
   security,
   request: { params: JobParams },
   responses: {
-    200: jsonResponse(z.object({ result: JsonObject, receipt: Receipt.nullable() }), "Result and receipt"),
-    ...openApiErrorResponses,
+    200: jsonResponse(
+      z.object({
+        result: JsonObject.openapi({
+          description: "The result, as the miner submitted it",
+          example: { image_url: "https://example.com/out.png" },
+        }),
+        receipt: Receipt.nullable().openapi({ description: "The latest receipt; null when receipts are disabled" }),
+      }),
+      "Result and receipt",
+    ),
+  },
+  errors: ["JOB_NOT_FOUND", "JOB_NOT_READY", "CONFLICT_STATE"],
+  errorMeanings: {
+    JOB_NOT_READY: "the job is QUEUED or RUNNING; ask again later",
+    CONFLICT_STATE: "the job ended FAILED, CANCELED or EXPIRED, without a result (details name its state and error)",
   },
 });
 
-export const cancelJob = createRoute({
+export const cancelJob = apiRoute({
   method: "post",
   path: "/jobs/{job_id}/cancel",
   operationId: "cancelJob",
+  summary: "Cancel a job",
+  description:
+    "Cancels a QUEUED or RUNNING job; a running job's miner hears of it in its next heartbeat. Cancelling a CANCELED job again answers the same view.",
   tags,
   security,
   request: { params: JobParams },
-  responses: { 200: jsonResponse(JobView, "Canceled (repeating is harmless)"), ...openApiErrorResponses },
+  responses: { 200: jsonResponse(JobView, "Canceled (repeating is harmless)") },
+  errors: ["JOB_NOT_FOUND", "CONFLICT_STATE"],
+  errorMeanings: { CONFLICT_STATE: "the job is COMPLETED, FAILED or EXPIRED (details name its state)" },
 });
 
-export const getJobReceipt = createRoute({
+export const getJobReceipt = apiRoute({
   method: "get",
   path: "/jobs/{job_id}/receipt",
   operationId: "getJobReceipt",
+  summary: "Get a job's latest receipt",
+  description: "The latest receipt issued for the job (a re-issue after a key rotation is newer than the first).",
   tags,
   security,
   request: { params: JobParams },
-  responses: { 200: jsonResponse(Receipt, "The latest receipt"), ...openApiErrorResponses },
+  responses: { 200: jsonResponse(Receipt, "The latest receipt") },
+  errors: ["JOB_NOT_FOUND", "RECEIPT_NOT_FOUND"],
 });
 
-export const listJobReceipts = createRoute({
+export const listJobReceipts = apiRoute({
   method: "get",
   path: "/jobs/{job_id}/receipts",
   operationId: "listJobReceipts",
+  summary: "List a job's receipts",
+  description: "Every receipt issued for the job, oldest first, a page at a time.",
   tags,
   security,
   request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
-  responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first"), ...openApiErrorResponses },
+  responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first") },
+  errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND", "RECEIPT_NOT_FOUND"],
 });
 
-export const jobEvents = createRoute({
+/** One message of a job's event stream: the data of a server-sent event, or a WebSocket text message. */
+export const JobStreamEvent = z
+  .object({
+    type: z.enum(["state.changed", "result.ready"]).openapi({
+      description: "state.changed: the job is in (or entered) state; result.ready: it completed and its result can be read",
+      example: "state.changed",
+    }),
+    job_id: z.string().openapi({ description: "The job", example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718" }),
+    state: JobState,
+    at: z.string().openapi({ description: "When the job entered the state (ISO 8601 UTC)", example: "2026-01-01T12:00:02.000Z" }),
+    event: z.string().optional().openapi({
+      description:
+        "The transition that led here (submitted, leased, completed, failed, retry_scheduled, lease_lost, canceled, expired); absent on the first message",
+      example: "leased",
+    }),
+    attempt: z.number().int().optional().openapi({ description: "The attempt the transition belongs to", example: 1 }),
+    miner_id: z.string().nullable().optional().openapi({ description: "The miner involved in the transition, if any", example: "rig-7" }),
+  })
+  .openapi("JobStreamEvent", {
+    description:
+      "One message of GET /v1/jobs/{job_id}/events: first a state.changed with the job's current state, then one per transition, and result.ready after COMPLETED",
+  });
+true satisfies Same<z.output<typeof JobStreamEvent>, StreamEvent>;
+
+const SSE_EXAMPLE = `event: state.changed
+data: {"type":"state.changed","job_id":"3f2a9c1e5b7d4f60a1b2c3d4e5f60718","state":"QUEUED","at":"2026-01-01T12:00:00.000Z"}
+
+event: state.changed
+data: {"type":"state.changed","job_id":"3f2a9c1e5b7d4f60a1b2c3d4e5f60718","state":"RUNNING","at":"2026-01-01T12:00:02.000Z","event":"leased","miner_id":"rig-7"}
+
+event: state.changed
+data: {"type":"state.changed","job_id":"3f2a9c1e5b7d4f60a1b2c3d4e5f60718","state":"COMPLETED","at":"2026-01-01T12:00:14.000Z","event":"completed","miner_id":"rig-7"}
+
+event: result.ready
+data: {"type":"result.ready","job_id":"3f2a9c1e5b7d4f60a1b2c3d4e5f60718","state":"COMPLETED","at":"2026-01-01T12:00:14.000Z"}
+
+`;
+
+export const jobEvents = apiRoute({
   method: "get",
   path: "/jobs/{job_id}/events",
   operationId: "streamJobEvents",
+  summary: "Follow a job's state changes",
+  description:
+    "A server-sent event stream (text/event-stream), or a WebSocket when the request asks to upgrade to one. Both carry the same JSON messages (JobStreamEvent): the job's current state first, then every change; result.ready when it completes. The stream ends, and the socket closes with 1000, when the job reaches a final state (at once for a job that already has). Messages a client sends on the socket are ignored.",
   tags,
   security,
-  request: { params: JobParams },
+  request: {
+    params: JobParams,
+    headers: z.object({
+      upgrade: z.string().optional().openapi({
+        description: "websocket (with the other WebSocket handshake headers) opens a WebSocket instead of an event stream",
+        example: "websocket",
+      }),
+    }),
+  },
   responses: {
     200: {
-      content: { "text/event-stream": { schema: z.string().openapi({ description: "state.changed and result.ready events" }) } },
+      content: {
+        "text/event-stream": {
+          schema: z.string().openapi({
+            description:
+              "Server-sent events: each has an event line (state.changed or result.ready) and a data line holding one JobStreamEvent as JSON",
+            example: SSE_EXAMPLE,
+          }),
+        },
+      },
       description: "Server-sent events: the current state first, then every change; ends at a final state",
     },
-    ...openApiErrorResponses,
+    101: {
+      description:
+        "Switching Protocols: a WebSocket whose text messages are JobStreamEvent JSON, the same as the event stream's data lines; closed with 1000 after the final state",
+    },
   },
+  errors: ["JOB_NOT_FOUND"],
 });
