@@ -8,7 +8,7 @@
 //   checked (an object, a $ref to one, an array of them, one of them or null, all of them) needs no example
 //   of its own: its example is theirs;
 // - every $ref resolves, every security requirement names a declared scheme, no component is itself
-//   nullable (a nullable use is written as anyOf [$ref, null]);
+//   nullable, and a nullable use of one is written as anyOf [$ref, null];
 // - every error code a response lists is one STATUS_BY_CODE gives that status, and every code but
 //   METHOD_NOT_ALLOWED (which answers a method no operation has) is listed somewhere.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +96,12 @@ describe("the OpenAPI document", () => {
     expect(unresolved.map(([v, at]) => `${at}: ${v.$ref}`)).toEqual([]);
     const nullable = Object.entries<Json>(doc.components.schemas).filter(([, s]) => Array.isArray(s.type) && s.type.includes("null"));
     expect(nullable.map(([name]) => name)).toEqual([]);
+    // An allOf of a component and a nullable type admits no null at all.
+    const nullAllOf = [...walk(doc)].filter(([v]) => isObject(v) && v.allOf?.some((part: Json) => part.type?.includes?.("null")));
+    expect(nullAllOf.map(([, at]) => at)).toEqual([]);
+    expect(doc.components.schemas.SubmitJob.properties.constraints).toEqual({
+      anyOf: [{ $ref: "#/components/schemas/Constraints" }, { type: "null" }],
+    });
   });
 
   it("names, summarises, describes and tags every operation, and documents a response schema for each media type", () => {
