@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { LOW_RATE_LIMITS } from "./test/helpers/rate-limits.ts";
@@ -16,6 +17,8 @@ const rateLimits = (limits: Record<"CLIENT" | "MINER" | "ADMIN" | "PUBLIC", numb
   );
 };
 
+const SCALAR_STANDALONE = "@scalar/api-reference/dist/browser/standalone.js";
+
 // Every project shares one runtime across its files and makes many calls with the same test keys,
 // so only the rate-limit project runs with limits low enough to reach.
 const UNREACHABLE = 1_000_000;
@@ -33,6 +36,13 @@ export default defineConfig(async () => {
     ratelimits: RateLimits = NO_RATE_LIMITS,
     test: { exclude?: string[]; fileParallelism?: boolean } = {},
   ) => ({
+    // The /docs page's script, which the package does not export: wrangler's Text rule finds the file
+    // itself; Vite needs its path.
+    resolve: {
+      alias: {
+        [SCALAR_STANDALONE]: fileURLToPath(new URL(`./node_modules/${SCALAR_STANDALONE}`, import.meta.url)),
+      },
+    },
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },

@@ -7,15 +7,19 @@ import { limitHeaders } from "./http/middleware/header-guard";
 import { rateLimitPublic } from "./http/middleware/rate-limit";
 import { requestId } from "./http/middleware/request-id";
 import { securityHeaders } from "./http/middleware/security-headers";
+import { OPENAPI_INFO, OPENAPI_TAGS, repairReusedComponents } from "./http/openapi-document";
+import { HEADER_COMPONENTS, SECURITY_SCHEMES } from "./http/openapi-errors";
 import { createRouter } from "./http/router";
+import { Constraints, Receipt } from "./http/schemas";
 import { adminRouter } from "./routes/admin/admin.index";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs/jobs.index";
+import { JobStreamEvent } from "./routes/jobs/jobs.routes";
 import { metricsRouter } from "./routes/metrics";
 import { minersRouter } from "./routes/miners/miners.index";
+import { Capabilities, Metrics } from "./routes/miners/miners.routes";
 import { pagesRouter } from "./routes/pages/pages.index";
 import { receiptsRouter } from "./routes/receipts/receipts.index";
-import { APP_VERSION } from "./version";
 
 export function createApp() {
   const app = createRouter();
@@ -40,6 +44,14 @@ export function createApp() {
     }),
   );
 
+  // Components registered before any route uses them: the generator writes a component as nullable
+  // when its first use is an optional or nullable one. JobStreamEvent is named only in descriptions.
+  for (const [name, schema] of Object.entries({ Constraints, Receipt, Capabilities, Metrics, JobStreamEvent })) {
+    app.openAPIRegistry.register(name, schema);
+  }
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  for (const [name, header] of Object.entries(HEADER_COMPONENTS)) app.openAPIRegistry.registerComponent("headers", name, header);
+
   // Public
   app.route("/v1", healthRouter);
   app.route("/v1", receiptsRouter);
@@ -51,15 +63,10 @@ export function createApp() {
   app.route("/", pagesRouter);
   app.route("/", metricsRouter);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", { type: "apiKey", in: "header", name: "X-Api-Key" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
   // Built on first request (every route is registered by then), once per isolate, and counted per IP like the public API.
   let openApiDocument: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get("/openapi.json", rateLimitPublic, (c) => {
-    openApiDocument ??= app.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: { title: "edge-coordinator", version: APP_VERSION, description: "AITBC Coordinator API v1 compatible job coordinator" },
-    });
+    openApiDocument ??= repairReusedComponents(app.getOpenAPI31Document({ openapi: "3.1.0", info: OPENAPI_INFO, tags: OPENAPI_TAGS }));
     return c.json(openApiDocument);
   });
 

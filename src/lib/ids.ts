@@ -11,3 +11,5 @@ export const newRequestId = (): string => randomHex(16);
 export const newSessionToken = (): string => randomHex(24);
 export const newKeyId = (): string => randomHex(8);
 export const newSecret = (): string => randomHex(32);
+/** A Content-Security-Policy nonce: 128 random bits. */
+export const newCspNonce = (): string => randomHex(16);

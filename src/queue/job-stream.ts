@@ -37,6 +37,9 @@ interface ChunkMessage {
 }
 
 export type StreamMessage = StateMessage | ProgressMessage | ChunkMessage;
+type WithId<M> = M & { id?: number };
+/** A message as a client receives it: with its id, when it has one (see streamEntry). */
+export type SentMessage = StreamMessage extends infer M ? (M extends unknown ? { [K in keyof WithId<M>]: WithId<M>[K] } : never) : never;
 export type StreamEventType = StreamMessage["type"];
 
 /** One message ready to send: `text` is its JSON; the stream ends after an entry that `ends` it. */

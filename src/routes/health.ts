@@ -1,26 +1,44 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { describeSigningProblem, signingProblem } from "../auth/signing-health";
 import { rateLimitPublic } from "../http/middleware/rate-limit";
-import { jsonResponse } from "../http/openapi-errors";
+import { apiRoute, jsonResponse } from "../http/openapi-errors";
 import { createRouter } from "../http/router";
 import { APP_VERSION } from "../version";
 
-const Problem = z.object({ code: z.literal("SIGNING_UNAVAILABLE"), message: z.string() }).openapi("HealthProblem");
+const Problem = z
+  .object({
+    code: z
+      .literal("SIGNING_UNAVAILABLE")
+      .openapi({ description: "The fault, as the error code the refused callers get", example: "SIGNING_UNAVAILABLE" }),
+    message: z.string().openapi({
+      description: "What is wrong and who is refused",
+      example: describeSigningProblem("secrets_key_missing"),
+    }),
+  })
+  .openapi("HealthProblem", { description: "A configuration fault that refuses some callers" });
 
-const health = createRoute({
+const health = apiRoute({
   method: "get",
   path: "/health",
   operationId: "health",
+  summary: "Health",
+  description:
+    "Whether the service answers, its version, whether receipts are signed, and configuration faults that refuse some callers. No key needed.",
   tags: ["Service"],
+  security: [],
   responses: {
     200: jsonResponse(
       z.object({
         // Stays "ok" while the service answers: AITBC clients read it, and a fault that refuses only some keys must not stop them.
-        status: z.literal("ok"),
-        env: z.string(),
-        version: z.string(),
-        receipts: z.enum(["enabled", "disabled"]),
-        problems: z.array(Problem).openapi({ description: "Configuration faults that refuse some callers; empty when there are none" }),
+        status: z.literal("ok").openapi({ description: "Always ok while the service answers; watch problems", example: "ok" }),
+        env: z.string().openapi({ description: "The deployment's APP_ENV", example: "production" }),
+        version: z.string().openapi({ description: "The coordinator's version", example: APP_VERSION }),
+        receipts: z
+          .enum(["enabled", "disabled"])
+          .openapi({ description: "Whether completed jobs get signed receipts", example: "enabled" }),
+        problems: z
+          .array(Problem)
+          .openapi({ description: "Configuration faults that refuse some callers; empty when there are none", example: [] }),
       }),
       "The service is up",
     ),

@@ -1,10 +1,12 @@
 // Prometheus text exposition of what GET /v1/admin/stats reports, for scrapers (admin key).
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createDb } from "../db/client";
 import { jobStats } from "../db/queries/jobs";
 import { minerStats } from "../db/queries/miners";
 import { requireRole } from "../http/middleware/auth";
 import { rateLimitPrincipal } from "../http/middleware/rate-limit";
+import { apiRoute, keyAuth } from "../http/openapi-errors";
 import { type AppEnv, createRouter } from "../http/router";
 import { JOB_STATES } from "../model/job";
 import { MINER_STATUSES } from "../model/miner";
@@ -97,7 +99,42 @@ export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
   return `${families.join("\n")}\n`;
 }
 
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+const metrics = apiRoute({
+  method: "get",
+  path: "/metrics",
+  operationId: "metrics",
+  summary: "Prometheus metrics",
+  description:
+    "What GET /v1/admin/stats reports, as Prometheus text exposition (version 0.0.4) for scrapers: gauges of jobs by state, miners by status, and queue figures per region and per shard. Needs an admin key.",
+  tags: ["Service"],
+  security: keyAuth,
+  responses: {
+    200: {
+      description: "Prometheus text: a HELP and a TYPE line per metric family, then one sample per line",
+      content: {
+        [CONTENT_TYPE]: {
+          schema: z.string().openapi({
+            description:
+              "Families: edge_coordinator_jobs{state}, edge_coordinator_miners{status}, edge_coordinator_region_{queued_jobs,running_jobs,online_miners,oldest_queued_age_seconds}{region}, edge_coordinator_shard_{queued_jobs,running_jobs,online_miners,oldest_queued_age_seconds,spilled_in_jobs,stolen_in_jobs}{region,shard}, edge_coordinator_job_duration_average_ms",
+            example: `# HELP edge_coordinator_jobs Jobs by state.
+# TYPE edge_coordinator_jobs gauge
+edge_coordinator_jobs{state="QUEUED"} 4
+edge_coordinator_jobs{state="RUNNING"} 2
+# HELP edge_coordinator_region_queued_jobs Queued jobs per region.
+# TYPE edge_coordinator_region_queued_jobs gauge
+edge_coordinator_region_queued_jobs{region="eu-west"} 4
+`,
+          }),
+        },
+      },
+    },
+  },
+});
+
 export const metricsRouter = createRouter();
-metricsRouter.get("/metrics", requireRole("admin"), rateLimitPrincipal, async (c) =>
-  c.body(await renderMetrics(c), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" }),
+metricsRouter.use("/metrics", requireRole("admin"), rateLimitPrincipal);
+metricsRouter.openapi(metrics, async (c) =>
+  c.text(await renderMetrics(c), 200, { "Content-Type": CONTENT_TYPE, "Cache-Control": "no-store" }),
 );

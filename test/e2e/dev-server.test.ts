@@ -4,6 +4,9 @@
 // The server runs on throwaway state and a throwaway vars file (scripts/dev-server.mjs), so a
 // developer's .dev.vars and .wrangler/state are never read or written.
 import { createPrivateKey, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import canonicalize from "canonicalize";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DevServer, firstKey as firstKeyOf, startDevServer } from "../../scripts/dev-server.mjs";
@@ -214,5 +217,32 @@ describe("npm start (scripts/dev.mjs) serves a whole job over HTTP", () => {
     const bad = await call("POST", "/v1/receipts/verify", undefined, { ...receipt, units: 2 });
     expect(bad.status).toBe(200);
     expect(bad.body.valid).toBe(false);
+  });
+});
+
+describe("the API reference, as wrangler bundles it", () => {
+  it("serves an /openapi.json that validates against the OpenAPI 3.1 schema", async () => {
+    const res = await call("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    const validator = new Validator();
+    const verdict = await validator.validate(res.body);
+    expect(verdict.errors ?? [], JSON.stringify(verdict.errors)?.slice(0, 2000)).toEqual([]);
+    expect([verdict.valid, validator.version]).toEqual([true, "3.1"]);
+  });
+
+  it("serves /docs with Scalar's script from the Worker itself, byte for byte the package's", async () => {
+    const page = await fetch(`${base}/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const src = html.match(/<script src="([^"]+)"/)?.[1];
+    expect(src).toBe("/assets/scalar/standalone.js");
+    const script = await fetch(`${base}${src}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const packaged = readFileSync(
+      fileURLToPath(new URL("../../node_modules/@scalar/api-reference/dist/browser/standalone.js", import.meta.url)),
+      "utf8",
+    );
+    expect((await script.text()) === packaged).toBe(true);
   });
 });

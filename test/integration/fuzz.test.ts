@@ -1,8 +1,10 @@
 // Property-based fuzzing of the whole Worker: random methods, paths (the OpenAPI document's, with
 // valid-looking and garbage ids, plus garbage paths), headers, content types, encodings and bodies.
 // Properties: never a 5xx; every error is exactly the one error shape with a known code, its status,
-// and request_id equal to X-Request-Id; every response has the baseline headers; and a refused
-// request writes no row to jobs, job_events, miners or idempotency_records.
+// and request_id equal to X-Request-Id; a request that reaches a documented operation gets a status
+// that operation documents, and an error code its response for that status lists; every response
+// has the baseline headers; and a refused request writes no row to jobs, job_events, miners or
+// idempotency_records.
 //
 // So that no row can appear in the background while a refused request is being checked, the
 // generators never submit a job whose TTL could run out during the run (ttl_seconds is either
@@ -14,6 +16,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STATUS_BY_CODE } from "../../src/http/errors";
 import { call, fetchApp, registerMiner, submit } from "../helpers/api";
+import { errorCodesOf, type Json, operationFor } from "../helpers/openapi";
 import { liveJob, regionByName } from "../helpers/region";
 import { TEST_KEYS } from "../helpers/test-bindings";
 
@@ -23,12 +26,14 @@ const NUM_RUNS = Number(env.FUZZ_RUNS ?? 2000);
 const WIRE_CODES = Object.keys(STATUS_BY_CODE).filter((code) => code !== "MALFORMED_JSON");
 const REGISTERED_MINERS = ["fz-registered-a", "fz-registered-b"];
 
+let doc: Json;
 let docPaths: string[] = [];
 let docOperations: [method: string, path: string][] = [];
 let knownJobId = "";
 
 beforeAll(async () => {
-  const paths: Record<string, Record<string, unknown>> = (await call("GET", "/openapi.json")).body.paths;
+  doc = (await call("GET", "/openapi.json")).body;
+  const paths: Record<string, Record<string, unknown>> = doc.paths;
   docPaths = Object.keys(paths);
   docOperations = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => [m.toUpperCase(), p] as [string, string]));
   knownJobId = (await submit({ payload: { fuzz: true }, ttl_seconds: 86_400 })).body.job_id;
@@ -607,6 +612,13 @@ describe("fuzzing the HTTP surface", () => {
           expect(requestId, label).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
           expect(res.headers.get("x-content-type-options"), label).toBe("nosniff");
           expect(res.headers.get("cache-control"), label).toMatch(/^(no-store|public, max-age=\d+)$/);
+          const documented = operationFor(doc, request!.method, new URL(request!.url).pathname);
+          if (documented) {
+            const answer = `${label} (${documented.op.operationId}) -> ${res.status} ${res.text.slice(0, 200)}`;
+            expect(Object.keys(documented.op.responses), answer).toContain(String(res.status));
+            if (res.status >= 400)
+              expect(errorCodesOf(doc, documented.op.responses[res.status]), answer).toContain(JSON.parse(res.text).error.code);
+          }
           if (res.status >= 400) {
             refused += 1;
             if (request!.method !== "HEAD") expectErrorShape(res.status, res.text, requestId, label);

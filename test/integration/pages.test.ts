@@ -13,7 +13,7 @@ describe("operator pages", () => {
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(page.text).toContain('<script src="/assets/admin.js" defer>');
     expect(page.text).not.toContain(TEST_KEYS.admin);
-    for (const asset of ["/assets/admin.js", "/assets/docs.js", "/assets/pages.css"]) {
+    for (const asset of ["/assets/admin.js", "/assets/pages.css"]) {
       const res = await get(asset);
       expect(res.status, asset).toBe(200);
       expect(res.headers.get("cache-control")).toBe("no-store");
@@ -21,11 +21,33 @@ describe("operator pages", () => {
     expect((await get("/assets/admin.js")).text).toContain("/v1/admin/stats");
   });
 
-  it("serves the API reference page, which renders /openapi.json", async () => {
+  it("serves the API reference page, whose script comes from this Worker, with a CSP that allows only that", async () => {
     const page = await get("/docs");
     expect(page.status).toBe(200);
-    expect(page.text).toContain("/assets/docs.js");
-    expect((await get("/assets/docs.js")).text).toContain('fetch("/openapi.json")');
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    const scripts = [...page.text.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]!);
+    const sources = scripts.flatMap((attributes) => [...attributes.matchAll(/\bsrc="([^"]+)"/g)].map((m) => m[1]!));
+    expect(sources).toEqual(["/assets/scalar/standalone.js"]);
+    expect(page.text).not.toMatch(/https?:\/\//);
+    expect(page.text).toContain('"url": "/openapi.json"');
+
+    // Every script of the page carries the nonce its CSP names, and nothing else may load.
+    const csp = page.headers.get("content-security-policy")!;
+    const nonce = csp.match(/script-src 'nonce-([0-9a-f]{32})'/)?.[1];
+    expect(nonce).toBeDefined();
+    expect(csp).toBe(
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    );
+    for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`);
+    expect(page.text).toContain(`<meta property="csp-nonce" content="${nonce}" />`);
+    expect((await get("/docs")).headers.get("content-security-policy")).not.toContain(nonce);
+
+    const script = await get(sources[0]!);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(script.text.length).toBeGreaterThan(1_000_000);
+    expect(script.text).toContain("createApiReference");
   });
 });
 

@@ -40,7 +40,7 @@ const ACCESS: Record<string, Access> = {
   "GET /admin": "public",
   "GET /docs": "public",
   "GET /assets/admin.js": "public",
-  "GET /assets/docs.js": "public",
+  "GET /assets/scalar/standalone.js": "public",
   "GET /assets/pages.css": "public",
   "GET /metrics": "admin",
 };

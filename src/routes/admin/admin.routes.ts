@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import { z } from "@hono/zod-openapi";
+import { apiRoute, jsonResponse, keyAuth } from "../../http/openapi-errors";
 import { Cursor, JobParams, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page, Receipt } from "../../http/schemas";
 
 const tags = ["Admin"];
@@ -8,122 +8,203 @@ const security = keyAuth;
 export const MinerView = z
   .object({
     miner_id: MinerId,
-    owner_id: z.string(),
-    region: z.string(),
+    owner_id: z.string().openapi({ description: "Principal id of the key that registered it", example: "mnr_4b2e9f1a0c3d5e7f" }),
+    region: z.string().openapi({ description: "The region it is registered in", example: "eu-west" }),
     status: MinerStatus,
-    capabilities: JsonObject,
-    concurrency: z.number().int(),
-    reported: JsonObject.nullable(),
-    registered_at: z.string(),
-    last_seen_at: z.string(),
+    capabilities: JsonObject.openapi({
+      description: "Its capabilities, as registered",
+      example: { gpus: [{ name: "NVIDIA A100-SXM4-80GB", memory_mb: 81920 }], price: 0.002 },
+    }),
+    concurrency: z.number().int().openapi({ description: "Jobs it runs at once", example: 2 }),
+    reported: JsonObject.nullable().openapi({
+      description: "Its last heartbeat report {inflight, status, metadata} (up to a minute old); null before its first",
+      example: { inflight: 1, status: "busy", metadata: null },
+    }),
+    registered_at: z.string().openapi({ description: "When it first registered (ISO 8601 UTC)", example: "2026-01-01T11:00:00.000Z" }),
+    last_seen_at: z.string().openapi({ description: "Its last sign of life, up to a minute old", example: "2026-01-01T12:00:10.000Z" }),
   })
-  .openapi("MinerView");
+  .openapi("MinerView", { description: "A miner as admins see it" });
 
-const JobEventView = z.object({
-  seq: z.number().int(),
-  type: z.string(),
-  from_state: JobState.nullable(),
-  to_state: JobState,
-  at: z.string(),
-  miner_id: z.string().nullable(),
-  lease_id: z.string().nullable(),
-  detail: JsonObject.nullable(),
-});
+const JobEventView = z
+  .object({
+    seq: z.number().int().openapi({ description: "The event's number within the job, from 1", example: 2 }),
+    type: z.string().openapi({
+      description: "submitted, leased, completed, failed, retry_scheduled, lease_lost, canceled or expired",
+      example: "leased",
+    }),
+    from_state: JobState.nullable().openapi({ description: "The state before; null for submitted", example: "QUEUED" }),
+    to_state: JobState.openapi({ description: "The state after", example: "RUNNING" }),
+    at: z.string().openapi({ description: "When (ISO 8601 UTC)", example: "2026-01-01T12:00:02.000Z" }),
+    miner_id: z.string().nullable().openapi({ description: "The miner involved, if any", example: "rig-7" }),
+    lease_id: z.string().nullable().openapi({ description: "The lease involved, if any", example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d" }),
+    detail: JsonObject.nullable().openapi({
+      description: "More about the event, e.g. the miner's reported_metrics on completed; null when nothing more",
+      example: null,
+    }),
+  })
+  .openapi("JobEvent", { description: "One transition in a job's history" });
 
-export const stats = createRoute({
+const CLIENT_ID = z.string().openapi({ description: "Principal id of the client that submitted the job", example: "cli_8f3a1c2d4e5f6a7b" });
+const REGION_FILTER = z.string().max(32).optional().openapi({ description: "Only this region", example: "eu-west" });
+
+const QUEUE_FIGURES = {
+  queued: z.number().int().openapi({ description: "Jobs QUEUED", example: 4 }),
+  running: z.number().int().openapi({ description: "Jobs RUNNING", example: 2 }),
+  online_miners: z.number().int().openapi({ description: "Miners ONLINE", example: 3 }),
+  oldest_queued_age_seconds: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: "Age of the oldest QUEUED job; null when none", example: 12 }),
+};
+
+export const stats = apiRoute({
   method: "get",
   path: "/admin/stats",
   operationId: "adminStats",
+  summary: "Totals",
+  description: "Jobs by state, miners by status, and queue figures per region (from D1) and per shard (live, asked of each shard).",
   tags,
   security,
   responses: {
     200: jsonResponse(
       z.object({
-        jobs: z.object({ total: z.number().int(), by_state: z.record(z.string(), z.number().int()), active: z.number().int() }),
-        miners: z.object({ by_status: z.record(z.string(), z.number().int()) }),
-        regions: z.array(
-          z.object({
-            region: z.string(),
-            queued: z.number().int(),
-            running: z.number().int(),
-            online_miners: z.number().int(),
-            oldest_queued_age_seconds: z.number().int().nullable(),
-          }),
-        ),
-        shards: z.array(
-          z.object({
-            region: z.string(),
-            shard: z.number().int(),
-            queued: z.number().int(),
-            running: z.number().int(),
-            online_miners: z.number().int(),
-            oldest_queued_age_seconds: z.number().int().nullable(),
-            spilled_in: z.number().int(),
-            stolen_in: z.number().int(),
-            handoffs_pending: z.number().int(),
-          }),
-        ),
-        spills: z.number().int().openapi({ description: "Jobs moved to another region's miners, since each shard started" }),
-        steals: z.number().int().openapi({ description: "Jobs moved to a sibling shard's miners" }),
-        average_job_duration_ms: z.number().int().nullable(),
+        jobs: z
+          .object({
+            total: z.number().int().openapi({ description: "Every job D1 knows", example: 120 }),
+            by_state: z
+              .record(z.string(), z.number().int())
+              .openapi({ description: "Jobs per state (states with none left out)", example: { QUEUED: 4, COMPLETED: 116 } }),
+            active: z.number().int().openapi({ description: "Jobs not yet in a final state", example: 4 }),
+          })
+          .openapi({ description: "Job counts", example: { total: 120, by_state: { QUEUED: 4, COMPLETED: 116 }, active: 4 } }),
+        miners: z
+          .object({
+            by_status: z
+              .record(z.string(), z.number().int())
+              .openapi({ description: "Miners per status", example: { ONLINE: 3, OFFLINE: 1 } }),
+          })
+          .openapi({ description: "Miner counts", example: { by_status: { ONLINE: 3, OFFLINE: 1 } } }),
+        regions: z
+          .array(
+            z
+              .object({ region: z.string().openapi({ description: "The region", example: "eu-west" }), ...QUEUE_FIGURES })
+              .openapi({ description: "One region's figures, from D1" }),
+          )
+          .openapi({ description: "Per region, counted where jobs are queued now" }),
+        shards: z
+          .array(
+            z
+              .object({
+                region: z.string().openapi({ description: "The shard's region", example: "eu-west" }),
+                shard: z.number().int().openapi({ description: "The shard's number within its region", example: 0 }),
+                ...QUEUE_FIGURES,
+                spilled_in: z.number().int().openapi({ description: "Jobs it took from other regions since it started", example: 1 }),
+                stolen_in: z.number().int().openapi({ description: "Jobs it took from sibling shards since it started", example: 0 }),
+                handoffs_pending: z
+                  .number()
+                  .int()
+                  .openapi({ description: "Jobs it handed over that the taker has not confirmed yet", example: 0 }),
+              })
+              .openapi({ description: "One shard's live figures" }),
+          )
+          .openapi({ description: "Per shard, live" }),
+        spills: z.number().int().openapi({ description: "Jobs moved to another region's miners, since each shard started", example: 1 }),
+        steals: z.number().int().openapi({ description: "Jobs moved to a sibling shard's miners", example: 0 }),
+        average_job_duration_ms: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: "Average duration of completed jobs; null when none", example: 12480 }),
       }),
       "Totals",
     ),
-    ...openApiErrorResponses,
   },
 });
 
-export const listJobs = createRoute({
+export const listJobs = apiRoute({
   method: "get",
   path: "/admin/jobs",
   operationId: "adminListJobs",
+  summary: "List all jobs",
+  description: "Every client's jobs, newest first, filtered, a page at a time.",
   tags,
   security,
   request: {
     query: z.object({
-      state: JobState.optional(),
-      region: z.string().max(32).optional(),
-      client_id: z.string().max(64).optional(),
-      miner_id: MinerId.optional(),
+      state: JobState.optional().openapi({ description: "Only jobs in this state", example: "RUNNING" }),
+      region: REGION_FILTER,
+      client_id: z.string().max(64).optional().openapi({ description: "Only this client's jobs", example: "cli_8f3a1c2d4e5f6a7b" }),
+      miner_id: MinerId.optional().openapi({ description: "Only jobs this miner holds or last held", example: "rig-7" }),
       limit: Limit,
       cursor: Cursor,
     }),
   },
   responses: {
-    200: jsonResponse(Page(JobView.extend({ client_id: z.string() })), "Jobs, newest first"),
-    ...openApiErrorResponses,
+    200: jsonResponse(
+      Page(JobView.extend({ client_id: CLIENT_ID }).openapi("AdminJobView", { description: "A job, with its client" })),
+      "Jobs, newest first",
+    ),
   },
+  errors: ["INVALID_PAYLOAD"],
 });
 
-export const getJob = createRoute({
+export const getJob = apiRoute({
   method: "get",
   path: "/admin/jobs/{job_id}",
   operationId: "adminGetJob",
+  summary: "Get any job, with its history",
+  description: "Any client's job, with every event of its history.",
   tags,
   security,
   request: { params: JobParams },
   responses: {
-    200: jsonResponse(JobView.extend({ client_id: z.string(), events: z.array(JobEventView) }), "The job and its history"),
-    ...openApiErrorResponses,
+    200: jsonResponse(
+      JobView.extend({
+        client_id: CLIENT_ID,
+        events: z.array(JobEventView).openapi({ description: "Its history, oldest first" }),
+      }).openapi("AdminJobDetail", { description: "A job, with its client and its history" }),
+      "The job and its history",
+    ),
   },
+  errors: ["JOB_NOT_FOUND"],
+  errorMeanings: { JOB_NOT_FOUND: "no job has this id" },
 });
 
-export const listMiners = createRoute({
+export const listMiners = apiRoute({
   method: "get",
   path: "/admin/miners",
   operationId: "adminListMiners",
+  summary: "List miners",
+  description: "Every miner, by miner id, filtered, a page at a time.",
   tags,
   security,
-  request: { query: z.object({ status: MinerStatus.optional(), region: z.string().max(32).optional(), limit: Limit, cursor: Cursor }) },
-  responses: { 200: jsonResponse(Page(MinerView), "Miners by id"), ...openApiErrorResponses },
+  request: {
+    query: z.object({
+      status: MinerStatus.optional().openapi({ description: "Only miners with this status", example: "ONLINE" }),
+      region: REGION_FILTER,
+      limit: Limit,
+      cursor: Cursor,
+    }),
+  },
+  responses: { 200: jsonResponse(Page(MinerView), "Miners by id") },
+  errors: ["INVALID_PAYLOAD"],
 });
 
-export const reissueReceipt = createRoute({
+export const reissueReceipt = apiRoute({
   method: "post",
   path: "/admin/jobs/{job_id}/receipts",
   operationId: "adminReissueReceipt",
+  summary: "Re-issue a job's receipt",
+  description:
+    "Signs the job's latest receipt again with the current keys (new receipt_id and nonce, same facts) and appends it to the job's history; use it after a key rotation. Creates no new settlement.",
   tags,
   security,
   request: { params: JobParams },
-  responses: { 201: jsonResponse(Receipt, "The new receipt, appended to the job's history"), ...openApiErrorResponses },
+  responses: { 201: jsonResponse(Receipt, "The new receipt, appended to the job's history") },
+  errors: ["JOB_NOT_FOUND", "RECEIPT_NOT_FOUND", "CONFLICT_STATE"],
+  errorMeanings: {
+    JOB_NOT_FOUND: "the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND)",
+    CONFLICT_STATE: "receipts are disabled, or another re-issue of this receipt happened at the same time",
+  },
 });

@@ -1,44 +1,48 @@
-import { htmlPage } from "./page-shell";
+// The API reference page: Scalar's reference UI over the service's own /openapi.json, so it never
+// disagrees with it. Everything it loads comes from this Worker (no CDN, no web fonts), so it works
+// offline, and its CSP allows exactly that.
+import scalarScript from "@scalar/api-reference/dist/browser/standalone.js";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { Handler } from "hono";
+import type { AppEnv } from "../../http/router";
+import { newCspNonce } from "../../lib/ids";
 
-// The API reference page: renders the service's own /openapi.json, so it never disagrees with it.
-export const DOCS_HTML = htmlPage(
-  "edge-coordinator API",
-  "/assets/docs.js",
-  `<header><h1>edge-coordinator API</h1><a href="/openapi.json">openapi.json</a></header>
-<main id="operations"><p class="muted">Loading…</p></main>`,
-);
+export const SCALAR_SCRIPT_PATH = "/assets/scalar/standalone.js";
+export const SCALAR_SCRIPT = scalarScript;
 
-export const DOCS_JS = `"use strict";
-function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
-fetch("/openapi.json").then((r) => r.json()).then((doc) => {
-  const main = document.getElementById("operations");
-  main.replaceChildren(el("p", doc.info.title + " " + doc.info.version + " — " + (doc.info.description || ""), "muted"));
-  const byTag = {};
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      const tag = (op.tags && op.tags[0]) || "Other";
-      (byTag[tag] = byTag[tag] || []).push({ path, method, op });
-    }
-  }
-  for (const [tag, ops] of Object.entries(byTag)) {
-    const section = el("section");
-    section.appendChild(el("h2", tag));
-    for (const { path, method, op } of ops) {
-      const box = el("details", null, "op");
-      const summary = el("summary");
-      summary.appendChild(el("span", method.toUpperCase(), "method " + method));
-      summary.appendChild(el("code", path));
-      summary.appendChild(el("span", " " + (op.operationId || ""), "muted"));
-      box.appendChild(summary);
-      if (op.security && op.security.length) box.appendChild(el("p", "Needs an API key (X-Api-Key or Authorization: Bearer).", "muted"));
-      for (const p of op.parameters || []) box.appendChild(el("p", p.in + " " + p.name + (p.required ? " (required)" : "")));
-      const body = op.requestBody && op.requestBody.content && op.requestBody.content["application/json"];
-      if (body) box.appendChild(el("pre", JSON.stringify(body.schema, null, 2)));
-      const codes = Object.entries(op.responses || {}).map(([code, r]) => code + " " + (r.description || ""));
-      box.appendChild(el("p", codes.join(" · "), "muted"));
-      section.appendChild(box);
-    }
-    main.appendChild(section);
-  }
-});
-`;
+const REFERENCE = {
+  pageTitle: "edge-coordinator API",
+  url: "/openapi.json",
+  cdn: SCALAR_SCRIPT_PATH,
+  withDefaultFonts: false,
+  telemetry: false,
+  showDeveloperTools: "never",
+  mcp: { disabled: true },
+  agent: { disabled: true },
+} as const;
+
+/**
+ * Scripts: only the ones the page names (its Scalar bundle and the inline setup), by a per-request
+ * nonce. Styles: inline, because Scalar renders <style> elements without the nonce and sets style
+ * attributes, neither of which a nonce can allow. Images: the data: SVG icons of its CSS. Requests:
+ * /openapi.json and "Test Request" calls, to this origin only.
+ */
+function docsPagePolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    "style-src 'unsafe-inline'",
+    "img-src data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+export const docsPage: Handler<AppEnv> = (c, next) => {
+  const nonce = newCspNonce();
+  c.header("Content-Security-Policy", docsPagePolicy(nonce));
+  c.header("Cache-Control", "no-store");
+  return Scalar<AppEnv>({ ...REFERENCE, nonce })(c, next);
+};

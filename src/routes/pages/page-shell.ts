@@ -25,6 +25,4 @@ th { color: #5b6678; font-weight: 600; } tr.clickable { cursor: pointer; } tr.cl
 .cards { display: flex; flex-wrap: wrap; gap: 8px; } .card { border: 1px solid #dde2ea; border-radius: 6px; padding: 8px 12px; min-width: 90px; }
 .card strong { display: block; font-size: 18px; } .card span, .muted { color: #5b6678; }
 form { display: flex; gap: 8px; align-items: center; margin: 24px 0; } input { padding: 4px 8px; min-width: 320px; }
-details.op { border: 1px solid #dde2ea; border-radius: 6px; margin: 6px 0; padding: 6px 10px; } pre { background: #f6f8fa; padding: 8px; overflow: auto; }
-.method { display: inline-block; min-width: 56px; font-weight: 700; } .method.get { color: #1a7f37; } .method.post { color: #0550ae; } .method.delete { color: #cf222e; }
 `;
