@@ -46,7 +46,7 @@ const program = new Command("client")
   .option("--json", "print JSON for scripts instead of text")
   .option("--retries <n>", "attempts after the first for calls safe to repeat (default 4)")
   .exitOverride()
-  .showHelpAfterError();
+  .showHelpAfterError("(run with --help for usage)");
 
 program
   .command("submit")

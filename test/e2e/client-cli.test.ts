@@ -2,6 +2,7 @@
 // separate process, a miner driven through the SDK beside it. One server for the file.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -30,6 +31,16 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       { cwd: ROOT, env: { ...process.env, COORDINATOR_URL: server.base, API_KEY: clientKey, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
+  });
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -193,6 +204,9 @@ describe("client CLI", () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^error: 404 JOB_NOT_FOUND: /);
     expect((await cli(["list"], { API_KEY: "wrong" })).code).toBe(3);
-    expect((await cli(["list", "--retries", "0"], { COORDINATOR_URL: "http://127.0.0.1:9" })).code).toBe(4);
+    const closed = await closedPort();
+    const unreachable = await cli(["list", "--retries", "0"], { COORDINATOR_URL: `http://127.0.0.1:${closed}` });
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toMatch(/^error: GET \/v1\/jobs: no answer after 1 attempt/);
   });
 });
