@@ -19,8 +19,8 @@ export type ProgressAnswer =
   | { kind: "retry"; afterMs?: number }
   /** The job is no longer this miner's (lease lost, job unknown). */
   | { kind: "gone" }
-  /** The coordinator has no progress route: run on without reporting. */
-  | { kind: "unsupported" };
+  /** The coordinator takes no more updates of this job (no progress route, or the job's limit reached): run on without them. */
+  | { kind: "refused" };
 
 export type SendProgress = (update: ProgressUpdate) => Promise<ProgressAnswer>;
 
@@ -37,6 +37,8 @@ export interface ProgressReporterSettings {
 }
 
 export const MAX_OUTPUT_CHUNK_BYTES = 64 * 1024;
+/** The longest message the coordinator takes, in UTF-8 bytes; a longer one is cut. */
+export const MAX_MESSAGE_BYTES = 1024;
 
 /** A byte inside a UTF-8 character, not the first of one. */
 const isContinuationByte = (byte: number) => (byte & 0xc0) === 0x80;
@@ -73,7 +75,7 @@ export class ProgressReporter {
 
   progress(fraction: number, message?: string): void {
     this.fraction = Math.min(1, Math.max(0, fraction));
-    if (message !== undefined) this.message = message;
+    if (message !== undefined) this.message = splitChunk(message, MAX_MESSAGE_BYTES)[0];
     this.schedule();
   }
 
@@ -128,7 +130,7 @@ export class ProgressReporter {
             continue;
           }
           this.backoff.reset();
-          if (answer.kind === "unsupported") this.stopped.abort();
+          if (answer.kind === "refused") this.stopped.abort();
           else if (answer.kind === "gone") this.stop("gone");
           else if (answer.canceled) this.stop("canceled");
           break;

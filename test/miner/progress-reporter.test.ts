@@ -96,8 +96,8 @@ describe("ProgressReporter", () => {
     }
   });
 
-  it("goes quiet, without stopping the job, when the coordinator has no progress route", async () => {
-    const { progress, sent, stops } = reporter(() => ({ kind: "unsupported" }));
+  it("goes quiet, without stopping the job, when the coordinator refuses updates (no progress route, limit reached)", async () => {
+    const { progress, sent, stops } = reporter(() => ({ kind: "refused" }));
     progress.output("a");
     await progress.finish();
     progress.output("b");
