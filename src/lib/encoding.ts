@@ -28,3 +28,18 @@ export function base64urlToBytes(text: string): Uint8Array {
   if (bytesToBase64url(bytes) !== text) throw new SyntaxError("non-canonical base64url string");
   return bytes;
 }
+
+/** The UTF-8 size of a string in bytes, counted without encoding it (a lone surrogate counts 3, as U+FFFD). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

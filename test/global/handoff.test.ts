@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Job } from "../../src/model/job";
+import type { Handoff } from "../../src/queue/handoffs";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { shardName } from "../../src/queue/shards";
 import { uniqueName } from "../helpers/api";
@@ -18,13 +18,13 @@ const stubOf = (address: typeof GIVER): RegionStub =>
 const apiOf = (address: typeof GIVER) => stubOf(address) as unknown as RegionCoordinator;
 
 /** A job only a miner with this test's own GPU fits, queued at the giver and handed to the taker (not yet adopted). */
-async function handedOver(): Promise<Job> {
+async function handedOver(): Promise<Handoff> {
   const gpu = uniqueName("gpu");
   const job = newJob("us-east", { constraints: { gpu } });
   await apiOf(GIVER).enqueue(job);
   const ask = { region: "us-east", capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] }, room: 1 };
   const given = await apiOf(GIVER).handOver([ask], TAKER, false);
-  expect(given.map((j) => j.jobId)).toEqual([job.jobId]);
+  expect(given.map((h) => h.job.jobId)).toEqual([job.jobId]);
   return given[0]!;
 }
 
@@ -43,7 +43,7 @@ const rowState = (stub: RegionStub, jobId: string) =>
 
 describe("handoffs between shards", () => {
   it("leaves a forwarding record that is never offered, and a cancel at the origin reaches the job where it is", async () => {
-    const job = await handedOver();
+    const { job } = await handedOver();
     expect(await rowState(stubOf(GIVER), job.jobId)).toBe("MOVED");
     expect(await liveJob(stubOf(TAKER), job.jobId)).toBeNull();
 
@@ -55,18 +55,19 @@ describe("handoffs between shards", () => {
   });
 
   it("adopts a job once, one version above the giver's: a repeated handoff changes nothing", async () => {
-    const job = await handedOver();
-    await apiOf(TAKER).adopt([job]);
+    const handoff = await handedOver();
+    const { job } = handoff;
+    await apiOf(TAKER).adopt([handoff]);
     const held = await liveJob(stubOf(TAKER), job.jobId);
     expect(held).toMatchObject({ state: "QUEUED", version: job.version + 1, queuedRegion: "us-east", queuedShard: 1 });
     expect(held?.movedTo).toBeUndefined();
     await apiOf(TAKER).cancel(job.jobId, job.clientId);
-    await apiOf(TAKER).adopt([job]);
+    await apiOf(TAKER).adopt([handoff]);
     expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("CANCELED");
   });
 
   it("delivers an unconfirmed handoff from the giver's alarm", async () => {
-    const job = await handedOver();
+    const { job } = await handedOver();
     await setClock(stubOf(GIVER), Date.now() + 5_000);
     await runDurableObjectAlarm(stubOf(GIVER));
     expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("QUEUED");
