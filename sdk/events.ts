@@ -2,7 +2,7 @@
 // A stream that ends or drops before the job reached a final state is opened again, with
 // Last-Event-ID when the server gave event ids, so the caller sees one unbroken sequence; the
 // iterator ends after the stream of a final state closes.
-import type { StreamEvent } from "../src/queue/job-stream";
+import type { StreamMessage } from "../src/queue/job-stream";
 import { ConnectionError } from "./errors";
 import type { JobProgressEvent, OutputChunkEvent } from "./pending";
 import { backoffDelayMs, type RetryPolicy, sleep } from "./retry";
@@ -10,7 +10,7 @@ import { SseParser } from "./sse";
 import { isFinal, type JobState } from "./types";
 
 /** One event of a job's stream, with its SSE id (null when the server sent none). */
-export type JobEvent = (StreamEvent | JobProgressEvent | OutputChunkEvent) & { id: string | null };
+export type JobEvent = (StreamMessage | JobProgressEvent | OutputChunkEvent) & { id: string | null };
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<JobEvent["type"]>(["state.changed", "result.ready", "job.progress", "output.chunk"]);
 
