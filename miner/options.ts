@@ -7,6 +7,8 @@ export type RunnerName = (typeof RUNNER_NAMES)[number];
 export interface MinerOptions {
   url: string;
   key: string;
+  /** The key's HMAC secret: every request is then signed (docs/security.md). */
+  hmacSecret?: string;
   /** Miner id to register; the coordinator's default (the key's principal id) when absent. */
   id?: string;
   region?: string;
@@ -28,6 +30,7 @@ export const USAGE = `usage: npm run miner -- --url URL --key KEY [options]
 
   --url URL          coordinator base URL (or COORDINATOR_URL)
   --key KEY          miner API key (or API_KEY)
+  --hmac-secret S    the key's HMAC secret, to sign every request (or API_HMAC_SECRET)
   --id ID            miner id (default: the key's own)
   --region R         region to register in (default: the coordinator picks the nearest)
   --models a,b       models this miner serves
@@ -79,9 +82,11 @@ export function readOptions(argv: string[], env: Record<string, string | undefin
     throw new UsageError(`--price must be a number of 0 or more, not "${values.price}"`);
   }
 
+  const hmacSecret = values["hmac-secret"] ?? env.API_HMAC_SECRET;
   return {
     url: url.replace(/\/+$/, ""),
     key,
+    ...(hmacSecret ? { hmacSecret } : {}),
     id: values.id,
     region: values.region,
     models: (values.models ?? "")
@@ -112,6 +117,7 @@ function parse(argv: string[]) {
     options: {
       url: { type: "string" },
       key: { type: "string" },
+      "hmac-secret": { type: "string" },
       id: { type: "string" },
       region: { type: "string" },
       models: { type: "string" },

@@ -8,6 +8,8 @@ describe("miner options", () => {
     const options = readOptions(
       [
         ...BASE,
+        "--hmac-secret",
+        "s3cret",
         "--id",
         "m-1",
         "--region",
@@ -38,6 +40,7 @@ describe("miner options", () => {
     expect(options).toEqual({
       url: "http://127.0.0.1:8787",
       key: "k",
+      hmacSecret: "s3cret",
       id: "m-1",
       region: "eu-west",
       models: ["llama3", "sdxl"],
@@ -53,10 +56,11 @@ describe("miner options", () => {
   });
 
   it("takes the URL and key from COORDINATOR_URL and API_KEY, flags first, and has defaults", () => {
-    const env = { COORDINATOR_URL: "https://coordinator.example", API_KEY: "from-env" };
+    const env = { COORDINATOR_URL: "https://coordinator.example", API_KEY: "from-env", API_HMAC_SECRET: "env-secret" };
     expect(readOptions([], env)).toMatchObject({
       url: "https://coordinator.example",
       key: "from-env",
+      hmacSecret: "env-secret",
       models: [],
       concurrency: 1,
       runner: "echo",
