@@ -22,7 +22,12 @@ function main(): Promise<number> | number {
     return 0;
   }
   // The miner decides when to try again (miner.ts), so the SDK sends each call once.
-  const client = new CoordinatorClient({ baseUrl: options.url, apiKey: options.key, hmacSecret: options.hmacSecret, retry: { retries: 0 } });
+  const client = new CoordinatorClient({
+    baseUrl: options.url,
+    apiKey: options.key,
+    hmacSecret: options.hmacSecret,
+    retry: { retries: 0 },
+  });
   const status = new StatusLine(process.stdout);
   const miner = new Miner(options, client, runnerFor(options), status);
   let signals = 0;

@@ -82,18 +82,23 @@ export class Miner {
     try {
       await this.register();
     } catch (error) {
+      // Stopped before it ever registered: it held nothing, so nothing is lost.
+      if (this.draining) return this.finish("stopped", 0);
       this.status.note(`miner: cannot register: ${describeFailure(error)}`);
-      this.status.close();
-      return 1;
+      return this.finish("refused", 1);
     }
     const heartbeats = this.heartbeatLoop();
     await this.pollLoop();
     while (this.held.size > 0) await Promise.all([...this.held.values()].map((held) => held.done));
     this.over.abort();
     await heartbeats;
-    this.setState(this.halt.signal.aborted ? "stopped" : "drained");
+    return this.halt.signal.aborted ? this.finish("stopped", 1) : this.finish("drained", 0);
+  }
+
+  private finish(state: string, code: number): number {
+    this.setState(state);
     this.status.close();
-    return this.halt.signal.aborted ? 1 : 0;
+    return code;
   }
 
   /** Takes no new work; running jobs finish and report, then `run` resolves 0. */
@@ -106,6 +111,7 @@ export class Miner {
     // Draining answers a parked poll at once (empty). If the coordinator cannot be told, the poll is
     // dropped here instead: a lease its answer carried is given back two heartbeats after it goes unlisted.
     if (this.registration) this.tellDrain().catch(() => this.pollAbort.abort());
+    else this.halt.abort(); // still registering: give up
   }
 
   /** Stops running jobs at once and reports them as retryable failures; `run` then resolves 1. */
@@ -294,16 +300,16 @@ export class Miner {
       failure = error instanceof JobFailure ? error : new JobFailure("RUNNER_ERROR", describeFailure(error), true);
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    if (held.stopped === "canceled" || held.stopped === "gone") {
+    // All output before the outcome, which ends the job's stream; its answers may still say "canceled".
+    if (held.stopped) reporter.abandon();
+    else await reporter.finish();
+    const stopped = held.stopped as StopReason | undefined;
+    if (stopped === "canceled" || stopped === "gone") {
       // The coordinator has ended this lease already: nothing to report.
-      reporter.abandon();
-      this.tally[held.stopped === "canceled" ? "canceled" : "lost"]++;
+      this.tally[stopped === "canceled" ? "canceled" : "lost"]++;
       return;
     }
-    if (held.stopped === "shutdown") {
-      reporter.abandon();
-      failure = new JobFailure("MINER_SHUTDOWN", "the miner was stopped while the job ran", true);
-    } else await reporter.finish(); // all output before the outcome, which ends the job's stream
+    if (stopped === "shutdown") failure = new JobFailure("MINER_SHUTDOWN", "the miner was stopped while the job ran", true);
 
     const tries = this.halt.signal.aborted ? 1 : Infinity;
     try {
