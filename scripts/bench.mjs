@@ -153,6 +153,18 @@ await measure("poll", "req", () =>
     return res.ms;
   }),
 );
+// Progress posts with 1 KiB of output each, spread over the leased jobs (each lease numbers its own posts).
+const OUTPUT_CHUNK = "x".repeat(1023) + "\n";
+const postsOfLease = [];
+await measure("progress", "req", () =>
+  pool(leases.length === 0 ? 0 : N, async (i) => {
+    const l = i % leases.length;
+    const seq = (postsOfLease[l] = (postsOfLease[l] ?? -1) + 1);
+    const { key, job } = leases[l];
+    const body = { lease_id: job.lease_id, seq, progress: Math.min(1, seq / 10), output: OUTPUT_CHUNK };
+    return expectStatus("progress", await api("POST", `/v1/miners/${job.job_id}/progress`, key, body), 200).ms;
+  }),
+);
 const finish = (phase, key, job) =>
   api("POST", `/v1/miners/${job.job_id}/result`, key, { result: { ok: true }, metrics: { units: 1 }, lease_id: job.lease_id }).then((res) =>
     expectStatus(phase, res, 200),

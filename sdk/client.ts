@@ -6,7 +6,7 @@ import { errorFromResponse } from "./errors";
 import { type JobEvent, type JobEventsOptions, jobEvents } from "./events";
 import type { ProgressAnswer, ProgressReport } from "./pending";
 import { type VerifyResult, verifyReceiptDocument } from "./receipts";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from "./retry";
 import type { paths } from "./schema";
 import { createTransport, type Send } from "./transport";
 import type {
@@ -97,6 +97,9 @@ async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
   return data as T;
 }
 
+const FINAL_READS = 20;
+const FINAL_READ_GAP_MS = 100;
+
 export const newIdempotencyKey = (): string => crypto.randomUUID();
 
 export class CoordinatorClient {
@@ -167,13 +170,15 @@ export class CoordinatorClient {
 
     /** The latest receipt. */
     receipt: (jobId: string, options: CallOptions = {}): Promise<Receipt> =>
-      unwrap(this.raw.GET("/v1/jobs/{job_id}/receipt", { params: { path: { job_id: jobId } }, fetch: this.idempotent, ...options })),
+      unwrap(
+        this.raw.GET("/v1/jobs/{job_id}/receipt", { params: { path: { job_id: jobId } }, fetch: this.idempotent, ...options }),
+      ) as Promise<Receipt>,
 
     /** Every receipt of the job, oldest first, one page. */
     receipts: (jobId: string, query: PageQuery = {}, options: CallOptions = {}): Promise<ReceiptPage> =>
       unwrap(
         this.raw.GET("/v1/jobs/{job_id}/receipts", { params: { path: { job_id: jobId }, query }, fetch: this.idempotent, ...options }),
-      ),
+      ) as Promise<ReceiptPage>,
 
     /** The job's live events, reconnecting (with Last-Event-ID) until the stream of a final state ends. */
     events: (jobId: string, options: JobEventsOptions = {}): AsyncGenerator<JobEvent> =>
@@ -193,12 +198,19 @@ export class CoordinatorClient {
         options,
       ),
 
-    /** Follows the job's events until it is final, then answers its view. */
-    wait: async (jobId: string, options: CallOptions = {}): Promise<JobView> => {
-      for await (const event of this.jobs.events(jobId, options)) {
-        if (event.type === "state.changed" && isFinal(event.state)) break;
+    /**
+     * Follows the job's events (each passed to `onEvent`) until its stream ends at a final state,
+     * then answers the job's view.
+     */
+    wait: async (jobId: string, options: JobEventsOptions & { onEvent?: (event: JobEvent) => void } = {}): Promise<JobView> => {
+      const { onEvent, ...streamOptions } = options;
+      for await (const event of this.jobs.events(jobId, streamOptions)) onEvent?.(event);
+      // The stream can announce the final state a moment before reads of the job show it.
+      for (let read = 1; ; read++) {
+        const job = await this.jobs.get(jobId, { ...(options.signal ? { signal: options.signal } : {}) });
+        if (isFinal(job.state) || read >= FINAL_READS) return job;
+        await sleep(FINAL_READ_GAP_MS, options.signal);
       }
-      return this.jobs.get(jobId, options);
     },
   };
 
@@ -285,7 +297,9 @@ export class CoordinatorClient {
 
     /** Re-issues the latest receipt with the current keys. Not retried after a lost answer (each call adds a receipt). */
     reissueReceipt: (jobId: string, options: CallOptions = {}): Promise<Receipt> =>
-      unwrap(this.raw.POST("/v1/admin/jobs/{job_id}/receipts", { params: { path: { job_id: jobId } }, fetch: this.once, ...options })),
+      unwrap(
+        this.raw.POST("/v1/admin/jobs/{job_id}/receipts", { params: { path: { job_id: jobId } }, fetch: this.once, ...options }),
+      ) as Promise<Receipt>,
 
     /** Creates an API key; the key (and HMAC secret) are in this answer only. Not retried after a lost answer. */
     createKey: (body: CreateKey, options: CallOptions = {}): Promise<CreatedKey> =>

@@ -20,8 +20,10 @@ export type BatchItem = JsonBody<operations["submitJobBatch"], 200>["items"][num
 export type JobPage = JsonBody<operations["listJobs"], 200>;
 export type ListJobsQuery = Query<operations["listJobs"]>;
 export type JobResult = JsonBody<operations["getJobResult"], 200>;
-export type Receipt = Schemas["Receipt"];
-export type ReceiptPage = JsonBody<operations["listJobReceipts"], 200>;
+// The served document marks the Receipt schema nullable (the /result and miner result answers reuse
+// it with `.nullable()`); only those two answers can hold null, which their own types still say.
+export type Receipt = NonNullable<Schemas["Receipt"]>;
+export type ReceiptPage = { items: Receipt[]; next_cursor: string | null };
 export type PageQuery = Query<operations["listJobReceipts"]>;
 
 export type RegisterMiner = Schemas["RegisterMiner"];

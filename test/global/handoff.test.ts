@@ -9,7 +9,8 @@ import type { Handoff } from "../../src/queue/handoffs";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import { shardName } from "../../src/queue/shards";
 import { uniqueName } from "../helpers/api";
-import { liveJob, newJob, type RegionStub, setClock } from "../helpers/region";
+import { sseReader } from "../helpers/event-stream";
+import { liveJob, minerCall, newJob, type RegionStub, registration, setClock } from "../helpers/region";
 
 const GIVER = { region: "us-east", shard: 0 };
 const TAKER = { region: "us-east", shard: 1 };
@@ -33,6 +34,18 @@ const handoffRows = (stub: RegionStub) =>
     stub,
     (_i: RegionCoordinator, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs").one().n,
   );
+
+const streamRows = (stub: RegionStub, jobId: string) =>
+  runInDurableObject(
+    stub,
+    (_i: RegionCoordinator, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM job_stream WHERE job_id = ?", jobId).one().n,
+  );
+
+const liveClock = (stub: RegionStub) =>
+  runInDurableObject(stub, (instance: RegionCoordinator) => {
+    instance.now = () => Date.now();
+  });
 
 const rowState = (stub: RegionStub, jobId: string) =>
   runInDurableObject(
@@ -73,5 +86,41 @@ describe("handoffs between shards", () => {
     expect((await liveJob(stubOf(TAKER), job.jobId))?.state).toBe("QUEUED");
     expect(await handoffRows(stubOf(GIVER))).toBe(0);
     await setClock(stubOf(GIVER), Date.now());
+  });
+
+  it("carries the job's event stream: a client resuming at the taker gets the giver's events, and ids go on where they stopped", async () => {
+    const gpu = uniqueName("gpu");
+    const minerId = uniqueName("m");
+    const job = newJob("us-east", { constraints: { gpu } });
+    await apiOf(GIVER).register({ ...registration("us-east", minerId), capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] } });
+    await apiOf(GIVER).enqueue(job);
+    const polled = await apiOf(GIVER).poll(minerCall(minerId), 1, 0);
+    const leaseId = polled.ok ? polled.value[0]!.lease_id : "";
+    expect((await apiOf(GIVER).progress(minerCall(minerId), job.jobId, { leaseId, seq: 0, output: "first attempt" })).ok).toBe(true);
+    // The attempt fails; once its backoff is over the job is offered again, and a sibling's miner takes it.
+    await apiOf(GIVER).fail(minerCall(minerId), job.jobId, leaseId, { code: "OOM", message: "" }, true);
+    await setClock(stubOf(GIVER), Date.now() + 60_000);
+    const ask = { region: "us-east", capabilities: { gpus: [{ name: gpu, memory_mb: 1 }] }, room: 1 };
+    const [handoff] = await apiOf(GIVER).handOver([ask], TAKER, false);
+    await liveClock(stubOf(GIVER));
+    expect(handoff!.stream.map((e) => [e.id, e.type])).toEqual([
+      [2, "state.changed"],
+      [3, "output.chunk"],
+      [4, "state.changed"],
+    ]);
+    await apiOf(TAKER).adopt([handoff!]);
+    await apiOf(GIVER).confirmHandoffs([job.jobId]);
+    expect(await streamRows(stubOf(GIVER), job.jobId)).toBe(0);
+
+    await apiOf(TAKER).cancel(job.jobId, job.clientId);
+    const watched = await apiOf(TAKER).watch(job.jobId, job.clientId, 0);
+    const events = await sseReader(watched.ok ? watched.value : new ReadableStream()).read();
+    expect(events.map((e) => [e.id, e.type, e.state ?? e.data])).toEqual([
+      [1, "state.changed", "QUEUED"],
+      [2, "state.changed", "RUNNING"],
+      [3, "output.chunk", "first attempt"],
+      [4, "state.changed", "QUEUED"],
+      [5, "state.changed", "CANCELED"],
+    ]);
   });
 });
