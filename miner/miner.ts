@@ -7,7 +7,7 @@ import type { AssignedJob, CoordinatorClient, RegisterMiner, Registration } from
 import { Backoff } from "./backoff";
 import { describeFailure, failureKind, retryAfterMs } from "./calls";
 import type { MinerOptions } from "./options";
-import { type ProgressAnswer, ProgressReporter, type ProgressUpdate } from "./progress-reporter";
+import { Pacer, PROGRESS_INTERVAL_MS, type ProgressAnswer, ProgressReporter, type ProgressUpdate } from "./progress-reporter";
 import { JobFailure, type Runner, type RunOutcome } from "./runners/runner";
 import { formatStatus, type StatusLine, type Tally } from "./status-line";
 
@@ -35,7 +35,7 @@ function wakeSignal(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-export function registrationBody(options: MinerOptions): RegisterMiner {
+function registrationBody(options: MinerOptions): RegisterMiner {
   return {
     ...(options.id ? { miner_id: options.id } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -69,6 +69,7 @@ export class Miner {
   private wake = wakeSignal();
   private pollAbort = new AbortController();
   private unreachableSince: number | undefined;
+  private readonly progressPacer = new Pacer(PROGRESS_INTERVAL_MS);
 
   constructor(options: MinerOptions, client: CoordinatorClient, runner: Runner, status: StatusLine) {
     this.options = options;
@@ -107,7 +108,7 @@ export class Miner {
     this.draining = true;
     this.status.note(`miner: draining (${reason}); ${this.held.size} running job(s) will finish`);
     this.setState("draining");
-    this.wake.resolve();
+    this.wakeUp();
     // Draining answers a parked poll at once (empty). If the coordinator cannot be told, the poll is
     // dropped here instead: a lease its answer carried is given back two heartbeats after it goes unlisted.
     if (this.registration) this.tellDrain().catch(() => this.pollAbort.abort());
@@ -121,6 +122,11 @@ export class Miner {
     for (const held of this.held.values()) this.stopJob(held, "shutdown");
     this.halt.abort();
     this.pollAbort.abort();
+  }
+
+  private wakeUp(): void {
+    this.wake.resolve();
+    this.wake = wakeSignal();
   }
 
   private get minerId(): string {
@@ -222,9 +228,9 @@ export class Miner {
         }
         if (answer.drain) this.drain("the coordinator says drain");
       } catch (error) {
+        // A refused registration is left to the poll loop, which meets it too and ends the miner.
         const kind = failureKind(error);
-        if (kind === "forgotten")
-          await this.register().catch(() => {}); // the poll loop meets the refusal too
+        if (kind === "forgotten") await this.register().catch(() => {});
         else if (kind === "transient") this.unreachable("heartbeat", error);
         else this.status.note(`miner: heartbeat refused: ${describeFailure(error)}`);
       }
@@ -275,8 +281,7 @@ export class Miner {
       .finally(() => {
         this.held.delete(job.job_id);
         this.showStatus();
-        this.wake.resolve();
-        this.wake = wakeSignal();
+        this.wakeUp();
       });
   }
 
@@ -287,7 +292,10 @@ export class Miner {
 
   private async runAndReport(held: HeldJob): Promise<void> {
     const { job } = held;
-    const reporter = new ProgressReporter((update) => this.sendProgress(job, update), { onStop: (why) => this.stopJob(held, why) });
+    const reporter = new ProgressReporter((update) => this.sendProgress(job, update), {
+      onStop: (why) => this.stopJob(held, why),
+      pacer: this.progressPacer,
+    });
     const startedAt = performance.now();
     let outcome: RunOutcome | undefined;
     let failure: JobFailure | undefined;

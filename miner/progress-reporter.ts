@@ -24,9 +24,32 @@ export type ProgressAnswer =
 
 export type SendProgress = (update: ProgressUpdate) => Promise<ProgressAnswer>;
 
+/**
+ * Spaces the progress posts of all of a miner's jobs at least `intervalMs` apart: posts count against
+ * the key's rate limit like every call, and must leave room for polls, heartbeats and results.
+ */
+export class Pacer {
+  private readonly intervalMs: number;
+  private nextAt = 0;
+
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs;
+  }
+
+  /** Resolves when the caller may send (rejects if `signal` aborts first). */
+  async turn(signal: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + this.intervalMs;
+    if (at > now) await sleep(at - now, undefined, { signal });
+  }
+}
+
 export interface ProgressReporterSettings {
   /** Called once when an answer says the job is cancelled or no longer this miner's. */
   onStop(why: "canceled" | "gone"): void;
+  /** Shared by the miner's reporters; default: one of this reporter's own, PROGRESS_INTERVAL_MS. */
+  pacer?: Pacer;
   /** Updates that arrive within this long of each other go in one request. */
   batchMs?: number;
   /** The most output text in one update, in UTF-8 bytes. */
@@ -37,6 +60,8 @@ export interface ProgressReporterSettings {
 }
 
 export const MAX_OUTPUT_CHUNK_BYTES = 64 * 1024;
+/** A miner's progress posts, all jobs together, are at least this far apart (5 a second). */
+export const PROGRESS_INTERVAL_MS = 200;
 /** The longest message the coordinator takes, in UTF-8 bytes; a longer one is cut. */
 export const MAX_MESSAGE_BYTES = 1024;
 
@@ -54,8 +79,9 @@ export function splitChunk(text: string, maxBytes: number): [string, string] {
 
 export class ProgressReporter {
   private readonly send: SendProgress;
-  private readonly settings: Required<Omit<ProgressReporterSettings, "backoff">>;
+  private readonly settings: Required<Omit<ProgressReporterSettings, "backoff" | "pacer">>;
   private readonly backoff: Backoff;
+  private readonly pacer: Pacer;
   private readonly stopped = new AbortController();
   private seq = 0;
   private pendingOutput = "";
@@ -71,6 +97,7 @@ export class ProgressReporter {
     this.send = send;
     this.settings = { batchMs: 100, maxChunkBytes: MAX_OUTPUT_CHUNK_BYTES, maxPendingBytes: 4 * 1024 * 1024, ...settings };
     this.backoff = settings.backoff ?? new Backoff({ baseMs: 250, maxMs: 5_000 });
+    this.pacer = settings.pacer ?? new Pacer(PROGRESS_INTERVAL_MS);
   }
 
   progress(fraction: number, message?: string): void {
@@ -123,6 +150,7 @@ export class ProgressReporter {
       while (this.hasPending() && !signal.aborted) {
         const update = this.nextUpdate();
         for (;;) {
+          await this.pacer.turn(signal);
           const answer = await this.send(update);
           if (signal.aborted) return;
           if (answer.kind === "retry") {

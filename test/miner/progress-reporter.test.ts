@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Backoff } from "../../miner/backoff";
-import { type ProgressAnswer, ProgressReporter, type ProgressUpdate, splitChunk } from "../../miner/progress-reporter";
+import { Pacer, type ProgressAnswer, ProgressReporter, type ProgressUpdate, splitChunk } from "../../miner/progress-reporter";
 
 const OK: ProgressAnswer = { kind: "ok", canceled: false };
 const quickBackoff = () => new Backoff({ baseMs: 1, maxMs: 2 });
@@ -14,7 +14,7 @@ function reporter(answer: (update: ProgressUpdate, call: number) => ProgressAnsw
       sent.push(structuredClone(update));
       return answer(update, sent.length);
     },
-    { onStop: (why) => stops.push(why), batchMs: 5, backoff: quickBackoff(), ...settings },
+    { onStop: (why) => stops.push(why), batchMs: 5, backoff: quickBackoff(), pacer: new Pacer(0), ...settings },
   );
   return { progress, sent, stops };
 }
@@ -119,6 +119,26 @@ describe("ProgressReporter", () => {
       "0123456789",
       "[5 bytes of output dropped while the coordinator was unreachable]\nfghijKLMNO",
     ]);
+  });
+
+  it("spaces the posts of all reporters that share a pacer", async () => {
+    const pacer = new Pacer(40);
+    const times: number[] = [];
+    const reporters = [1, 2, 3].map(
+      () =>
+        new ProgressReporter(
+          async () => {
+            times.push(Date.now());
+            return OK;
+          },
+          { onStop: () => {}, batchMs: 0, pacer },
+        ),
+    );
+    for (const r of reporters) r.output("x");
+    await Promise.all(reporters.map((r) => r.finish()));
+    expect(times).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(35);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(35);
   });
 
   it("sends nothing more once abandoned", async () => {
