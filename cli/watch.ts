@@ -1,6 +1,6 @@
-// Follows a job to its final state: state changes and progress on stderr (a progress bar when
-// stderr is a terminal), the job's output text on stdout as it arrives, or with --json every event
-// as one JSON line on stdout.
+// Follows a job from its first event to its final state: state changes and progress on stderr (a
+// progress bar when stderr and stdout are a terminal), the job's output text on stdout as it
+// arrives, or with --json every event as one JSON line on stdout.
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { CoordinatorClient, JobEvent, JobState, JobView } from "../sdk";
 import { eventLine } from "./output";
@@ -12,7 +12,9 @@ export async function followJob(client: CoordinatorClient, jobId: string, displa
   const shown = display === "json" ? new JsonLines() : display === "human" ? new HumanDisplay() : undefined;
   let state: JobState | undefined;
   try {
+    // From the first event, so the output shown is the whole output whenever the watch starts.
     const job = await client.jobs.wait(jobId, {
+      lastEventId: "0",
       onEvent: (event) => {
         shown?.event(event);
         if (event.type === "state.changed") state = event.state;
@@ -40,7 +42,7 @@ class HumanDisplay {
 
   event(event: JobEvent): void {
     if (event.type === "job.progress") this.progress(event.progress, event.message);
-    else if (event.type === "output.chunk") this.output(event.output);
+    else if (event.type === "output.chunk") this.output(event.data);
     else {
       const line = eventLine(event);
       if (line !== null) this.status(line);

@@ -4,7 +4,6 @@
 import createClient, { type Client } from "openapi-fetch";
 import { errorFromResponse } from "./errors";
 import { type JobEvent, type JobEventsOptions, jobEvents } from "./events";
-import type { ProgressAnswer, ProgressReport } from "./pending";
 import { type VerifyResult, verifyReceiptDocument } from "./receipts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from "./retry";
 import type { paths } from "./schema";
@@ -36,6 +35,8 @@ import type {
   MinerResult,
   PageQuery,
   Poll,
+  ProgressAnswer,
+  ProgressPost,
   PublishedKeys,
   Receipt,
   ReceiptPage,
@@ -106,12 +107,10 @@ export class CoordinatorClient {
   /** The openapi-fetch client underneath, for calls this class does not wrap. */
   readonly raw: Client<paths>;
   readonly retryPolicy: RetryPolicy;
-  private readonly baseUrl: string;
   private readonly idempotent: Send;
   private readonly once: Send;
 
   constructor(options: CoordinatorOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     const transport = createTransport({
       ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
@@ -121,7 +120,7 @@ export class CoordinatorClient {
     });
     this.idempotent = transport.idempotent;
     this.once = transport.once;
-    this.raw = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.idempotent });
+    this.raw = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ""), fetch: this.idempotent });
   }
 
   health(options: CallOptions = {}): Promise<Health> {
@@ -258,27 +257,19 @@ export class CoordinatorClient {
     drain: ({ minerId, ...options }: MinerCallOptions = {}): Promise<DrainAnswer> =>
       unwrap(this.raw.POST("/v1/miners/drain", { params: { header: minerHeader(minerId) }, fetch: this.idempotent, ...options })),
 
-    /** Reports progress (and output) of a running job; the answer says whether it was canceled. */
-    progress: async (jobId: string, report: ProgressReport, { minerId, signal }: MinerCallOptions = {}): Promise<ProgressAnswer> => {
-      // Not in the served document yet (pending.ts): a plain request through the same transport.
-      const response = await this.idempotent(
-        new Request(`${this.baseUrl}/v1/miners/${encodeURIComponent(jobId)}/progress`, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...minerHeader(minerId) },
-          body: JSON.stringify(report),
-          ...(signal ? { signal } : {}),
+    /**
+     * Reports progress and/or output of a job the miner holds; `seq` grows with each post of the
+     * lease, so a retried post is answered `duplicate` and stored once. `canceled`: stop the job.
+     */
+    progress: (jobId: string, post: ProgressPost, { minerId, ...options }: MinerCallOptions = {}): Promise<ProgressAnswer> =>
+      unwrap(
+        this.raw.POST("/v1/miners/{job_id}/progress", {
+          params: { path: { job_id: jobId }, header: minerHeader(minerId) },
+          body: post,
+          fetch: this.idempotent,
+          ...options,
         }),
-      );
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: the error keeps the text
-      }
-      if (!response.ok) throw errorFromResponse(response, body);
-      return body as ProgressAnswer;
-    },
+      ),
   };
 
   readonly admin = {

@@ -4,13 +4,12 @@
 // iterator ends after the stream of a final state closes.
 import type { StreamMessage } from "../src/queue/job-stream";
 import { ConnectionError } from "./errors";
-import type { JobProgressEvent, OutputChunkEvent } from "./pending";
 import { backoffDelayMs, type RetryPolicy, sleep } from "./retry";
 import { SseParser } from "./sse";
 import { isFinal, type JobState } from "./types";
 
-/** One event of a job's stream, with its SSE id (null when the server sent none). */
-export type JobEvent = (StreamMessage | JobProgressEvent | OutputChunkEvent) & { id: string | null };
+/** One event of a job's stream (the coordinator's own message type), with its SSE id (null when it sent none). */
+export type JobEvent = StreamMessage & { id: string | null };
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<JobEvent["type"]>(["state.changed", "result.ready", "job.progress", "output.chunk"]);
 
@@ -19,7 +18,7 @@ export type OpenStream = (lastEventId: string | null, signal: AbortSignal | unde
 
 export interface JobEventsOptions {
   signal?: AbortSignal;
-  /** Resume a stream read before: only events after this id. */
+  /** Only events after this id: the last id of a stream read before, or "0" for the job's whole history. */
   lastEventId?: string;
 }
 

@@ -11,7 +11,6 @@ export {
 } from "./client";
 export { ConnectionError, CoordinatorError, type FieldProblem } from "./errors";
 export type { JobEvent, JobEventsOptions } from "./events";
-export type { JobProgressEvent, OutputChunkEvent, ProgressAnswer, ProgressReport } from "./pending";
 export { type TrustedKey, trustedKeysOf, type VerifyResult, verifyReceiptDocument } from "./receipts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 export type { components, operations, paths } from "./schema";

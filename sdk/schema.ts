@@ -257,6 +257,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/miners/{job_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report progress and stream output of a job the miner holds
+         * @description Stored in the job's region (never a D1 write) and sent at once to the job's event stream as job.progress and/or output.chunk. A sign of life, like any miner call.
+         */
+        post: operations["postProgress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/miners/drain": {
         parameters: {
             query?: never;
@@ -702,6 +722,57 @@ export interface components {
             retryable?: boolean | null;
             metrics?: components["schemas"]["Metrics"];
             lease_id?: string | null;
+        };
+        ProgressAnswer: {
+            /**
+             * @description Always ok on 200
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+            /**
+             * @description The post's seq, as sent
+             * @example 7
+             */
+            seq: number;
+            /**
+             * @description True when the seq was at or below the last one taken for this lease: nothing was stored or sent
+             * @example false
+             */
+            duplicate: boolean;
+            /**
+             * @description True when the job was canceled (or expired) while this lease held it: nothing was stored; stop working on it
+             * @example false
+             */
+            canceled: boolean;
+        };
+        /** @description A progress report and/or a piece of output from the miner that holds the job */
+        ProgressPost: {
+            /**
+             * @description The lease the miner runs the job under, as its poll answer gave it; a stale one is refused with 409 LEASE_LOST
+             * @example 9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d
+             */
+            lease_id: string;
+            /**
+             * @description The post's number, chosen by the miner, growing with each post of this lease. A post whose seq is at or below the last one taken for the lease stores nothing and is answered duplicate: true (so a retry is harmless)
+             * @example 7
+             */
+            seq: number;
+            /**
+             * @description How far the job is, from 0 to 1; sent to the job's subscribers as job.progress
+             * @example 0.42
+             */
+            progress?: number | null;
+            /**
+             * @description A short status line, at most 1024 bytes of UTF-8; sent as job.progress
+             * @example epoch 3/8
+             */
+            message?: string | null;
+            /**
+             * @description The next piece of the job's output, 1 to 65536 bytes of UTF-8 text; sent as output.chunk
+             * @example loss=0.213
+             */
+            output?: string | null;
         };
         MinerView: {
             miner_id: string;
@@ -2223,8 +2294,14 @@ export interface operations {
     };
     streamJobEvents: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description Resume after this event id: every event after it is sent first, then the stream goes on live; 0 sends the job's whole history. Without it (and without Last-Event-ID) the stream starts with the job's current state. The WebSocket way to resume */
+                after?: string;
+            };
+            header?: {
+                /** @description As `after` (and taking precedence over it): what an EventSource sends when it reconnects */
+                "last-event-id"?: string;
+            };
             path: {
                 job_id: string;
             };
@@ -2232,7 +2309,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events: the current state first, then every change; ends at a final state */
+            /** @description Server-sent events: the current state first (or every event after `after` / Last-Event-ID), then every event live; ends at a final state, or early when the job moves to another shard (reconnect with Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,6 +3145,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error425"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Request headers too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description The key must sign, and the coordinator cannot check its signatures */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    postProgress: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-miner-id"?: string;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressPost"];
+            };
+        };
+        responses: {
+            /** @description Taken (or a duplicate seq, or the job was canceled: see duplicate and canceled) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressAnswer"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or unknown API key, or a bad request signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Key of the wrong role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Unknown route or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the job's state or lease */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 1 MiB, or the job's progress events would store more than 16777216 bytes (details name output or progress) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Invalid field; details name each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
             /** @description Rate limited */

@@ -38,6 +38,8 @@ export type ResultAnswer = JsonBody<operations["submitResult"], 200>;
 export type MinerFailure = Schemas["Failure"];
 export type FailureAnswer = JsonBody<operations["submitFailure"], 200>;
 export type DrainAnswer = JsonBody<operations["drainMiner"], 200>;
+export type ProgressPost = Schemas["ProgressPost"];
+export type ProgressAnswer = JsonBody<operations["postProgress"], 200>;
 
 export type AdminStats = JsonBody<operations["adminStats"], 200>;
 export type AdminJobPage = JsonBody<operations["adminListJobs"], 200>;
