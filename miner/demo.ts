@@ -95,7 +95,7 @@ async function main(): Promise<boolean> {
     const watched = ids[0]!;
     say(`demo: following job ${watched}:`);
     for await (const event of client.jobs.events(watched, { lastEventId: "0" })) {
-      if (event.type === "output.chunk") for (const line of chunkText(event).trimEnd().split("\n")) say(`  │ ${line}`);
+      if (event.type === "output.chunk") for (const line of event.data.trimEnd().split("\n")) say(`  │ ${line}`);
       else if (event.type === "state.changed") say(`  │ state ${event.state}`);
     }
 
@@ -125,11 +125,6 @@ async function main(): Promise<boolean> {
     for (const miner of miners) if (miner.child.exitCode === null) miner.child.kill("SIGKILL");
     await server?.stop();
   }
-}
-
-/** An output chunk's text: the coordinator sends it as `data`. */
-function chunkText(event: object): string {
-  return String((event as { data?: unknown }).data ?? "");
 }
 
 function summary(jobs: JobView[]): string {
