@@ -15,4 +15,4 @@ it("runs the demo: a batch over two regions, one job's output followed live, eve
   expect(output).toMatch(/receipts: 8 of 8 verify/);
   expect(output).toMatch(/gpu-eu-1: .* done 4 .* exit 0/);
   expect(output).toMatch(/gpu-us-1: .* done 4 .* exit 0/);
-});
+}, 180_000);

@@ -179,4 +179,4 @@ it("keeps going when the runtime is SIGKILLed and restarted, and registers again
   expect(miner.output()).toMatch(/registered again as crash-0/);
   miner.child.kill("SIGTERM");
   expect(await miner.exited).toBe(0);
-});
+}, 240_000); // two starts of the runtime, which take tens of seconds each on a busy machine
