@@ -3,8 +3,13 @@
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Runs for every id and hash the coordinator makes, so it is a table lookup per byte. */
 export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const b of bytes) hex += HEX_OF_BYTE[b];
+  return hex;
 }
 
 export function hexToBytes(hex: string): Uint8Array {

@@ -271,7 +271,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    // The alarm retries a failed flush, and the alarm that fired is spent: always flush and re-arm.
+    // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
     await this.mutate(() => {
       const now = this.now();
       this.miners.keepAlive([...this.parked.keys()], now);
@@ -279,6 +279,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       return success(null);
     }, true);
     await this.retryHandoffs();
+    await this.armAlarm(true);
   }
 
   /** The stub of the shard a job was handed to, once it surely holds it; null when the job is here. */
@@ -313,7 +314,6 @@ export class RegionCoordinator extends DurableObject<Env> {
         console.warn(JSON.stringify({ level: "warn", msg: "handoff not delivered; will retry", job_id: job.jobId, error: String(err) }));
       }
     }
-    await this.armAlarm();
   }
 
   /**
@@ -382,7 +382,8 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
-  private async mutate<T>(change: () => Outcome<T>, alwaysFlush = false): Promise<Outcome<T>> {
+  /** `fromAlarm`: flush even when the change wrote nothing for D1, and leave re-arming to the alarm. */
+  private async mutate<T>(change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
     const appendedBefore = this.store.outboxAppended;
     let outcome: Outcome<T>;
     try {
@@ -395,9 +396,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
-    if (this.store.outboxAppended === appendedBefore && !alwaysFlush) return outcome;
+    if (this.store.outboxAppended === appendedBefore && !fromAlarm) return outcome;
     await this.flushOutbox();
-    await this.armAlarm();
+    if (!fromAlarm) await this.armAlarm();
     return outcome;
   }
 
@@ -419,8 +420,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     });
   }
 
+  /** Parked polls in the order they parked, while any job is there to offer (most changes leave none). */
   private serveParkedPolls(): void {
     for (const [minerId, poll] of this.parked) {
+      if (!this.store.hasOfferableJob(this.now())) return;
       const leased = this.ctx.storage.transactionSync(() => this.queue.lease({ minerId, ownerId: poll.ownerId }, poll.maxJobs, this.now()));
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
@@ -455,7 +458,12 @@ export class RegionCoordinator extends DurableObject<Env> {
     }
   }
 
-  private async armAlarm(): Promise<void> {
+  /**
+   * Sets the alarm for the next deadline. Outside the alarm it only ever moves the alarm earlier: an
+   * alarm that fires early is harmless (it ticks and sets the next one), and most changes would move
+   * it a little later on every request. `spent`: the alarm has just fired, so set the next one exactly.
+   */
+  private async armAlarm(spent = false): Promise<void> {
     const now = this.now();
     const retryAt = this.store.getMeta("outbox_retry_at");
     const handoffAt = this.store.oldestHandoff();
@@ -469,8 +477,8 @@ export class RegionCoordinator extends DurableObject<Env> {
     );
     const current = await this.ctx.storage.getAlarm();
     if (wakeAt === null) {
-      if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== wakeAt) {
+      if (spent && current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
       await this.ctx.storage.setAlarm(wakeAt);
     }
   }

@@ -76,6 +76,11 @@ export class Store {
       .map((r) => ({ classKey: r.class_key, constraints: JSON.parse(r.constraints) as Constraints }));
   }
 
+  /** Whether any queued job is offerable now (straight off the jobs_backoff index). */
+  hasOfferableJob(now: number): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'QUEUED' AND available_at <= ? LIMIT 1", now).toArray().length > 0;
+  }
+
   /** The best offerable job of one queue class, straight off the jobs_queue index; `requestedBy`: only older ones. */
   headOfClass(classKey: string, now: number, requestedBy = now): Job | null {
     const row = this.sql
