@@ -136,9 +136,9 @@ describe("ProgressReporter", () => {
     );
     for (const r of reporters) r.output("x");
     await Promise.all(reporters.map((r) => r.finish()));
+    // Turns are spaced from when each was due, so a late timer shortens one gap but never the sum.
     expect(times).toHaveLength(3);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(35);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(35);
+    expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(78);
   });
 
   it("sends nothing more once abandoned", async () => {
