@@ -81,6 +81,8 @@ export default defineConfig(async () => {
         workersProject("workers-rate-limits", ["test/settings/rate-limits.test.ts"], {}, rateLimits(LOW_RATE_LIMITS)),
         // Node-side checks of the repository itself (no Worker runtime).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },
+        // The reference miner's parts, in Node (its runs against a real coordinator are in e2e).
+        { test: { name: "miner", include: ["test/miner/**/*.test.ts"], environment: "node" } },
         {
           test: {
             name: "e2e",

@@ -30,6 +30,8 @@ export interface DevServerOptions {
   vars?: Record<string, string>;
   /** Passed on to `wrangler dev`, e.g. `["--var", "NAME:value"]` (overrides the vars file). */
   wranglerArgs?: string[];
+  /** Port to listen on; default: a free one. A restart passes its predecessor's, so clients keep their URL. */
+  port?: number;
 }
 
 export declare function startDevServer(options?: DevServerOptions): Promise<DevServer>;

@@ -51,15 +51,23 @@ export function firstKey(vars, name) {
  * as a crash would, and removes it too. Both are safe to call twice. A `stateDir` or `varsFile` the
  * caller names is kept; `vars` (NAME → value) go into the vars file when it does not exist yet;
  * `wranglerArgs` go on to `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file).
+ * `port` (default: a free one) lets a restart listen where its clients already point.
  */
-export async function startDevServer({ timeoutMs = 120_000, stateDir, varsFile: keptVarsFile, vars, wranglerArgs = [] } = {}) {
+export async function startDevServer({
+  timeoutMs = 120_000,
+  stateDir,
+  varsFile: keptVarsFile,
+  vars,
+  wranglerArgs = [],
+  port: wantedPort,
+} = {}) {
   const workDir = mkdtempSync(join(tmpdir(), "edge-coordinator-dev-"));
   const varsFile = keptVarsFile ? resolve(keptVarsFile) : join(workDir, ".dev.vars");
   if (vars && !existsSync(varsFile)) {
     mkdirSync(dirname(varsFile), { recursive: true });
     writeFileSync(varsFile, freshDevVars(ROOT, vars), { mode: 0o600, flag: "wx" });
   }
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const env = { ...process.env, PERSIST_DIR: stateDir ? resolve(stateDir) : join(workDir, "state"), DEV_VARS_FILE: varsFile };
   delete env.PORT;
   // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
