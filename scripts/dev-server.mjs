@@ -50,9 +50,17 @@ export function firstKey(vars, name) {
  * group (script, wrangler, workerd) and removes the temp directory; `kill()` SIGKILLs the group at once,
  * as a crash would, and removes it too. Both are safe to call twice. A `stateDir` or `varsFile` the
  * caller names is kept; `vars` (NAME → value) go into the vars file when it does not exist yet;
- * `wranglerArgs` go on to `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file).
+ * `env` names a wrangler.toml environment (e.g. "bench"); `wranglerArgs` go on to `wrangler dev`
+ * (e.g. `--var NAME:value`, which overrides the vars file).
  */
-export async function startDevServer({ timeoutMs = 120_000, stateDir, varsFile: keptVarsFile, vars, wranglerArgs = [] } = {}) {
+export async function startDevServer({
+  timeoutMs = 120_000,
+  stateDir,
+  varsFile: keptVarsFile,
+  vars,
+  env: wranglerEnv,
+  wranglerArgs = [],
+} = {}) {
   const workDir = mkdtempSync(join(tmpdir(), "edge-coordinator-dev-"));
   const varsFile = keptVarsFile ? resolve(keptVarsFile) : join(workDir, ".dev.vars");
   if (vars && !existsSync(varsFile)) {
@@ -63,7 +71,8 @@ export async function startDevServer({ timeoutMs = 120_000, stateDir, varsFile: 
   const env = { ...process.env, PERSIST_DIR: stateDir ? resolve(stateDir) : join(workDir, "state"), DEV_VARS_FILE: varsFile };
   delete env.PORT;
   // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
-  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...wranglerArgs], {
+  const envArgs = wranglerEnv ? ["--env", wranglerEnv] : [];
+  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...envArgs, ...wranglerArgs], {
     cwd: ROOT,
     env,
     detached: true,
