@@ -39,8 +39,8 @@ export const stats = createRoute({
   responses: {
     200: jsonResponse(
       z.object({
-        jobs: z.object({ total: z.number().int(), by_state: z.record(z.string(), z.number().int()), active: z.number().int() }),
-        miners: z.object({ by_status: z.record(z.string(), z.number().int()) }),
+        jobs: z.object({ total: z.number().int(), by_state: z.record(JobState, z.number().int()), active: z.number().int() }),
+        miners: z.object({ by_status: z.record(MinerStatus, z.number().int()) }),
         regions: z.array(
           z.object({
             region: z.string(),
