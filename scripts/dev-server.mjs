@@ -69,9 +69,11 @@ export async function startDevServer({
   }
   const port = await freePort();
   const env = { ...process.env, PERSIST_DIR: stateDir ? resolve(stateDir) : join(workDir, "state"), DEV_VARS_FILE: varsFile };
+  // As a developer's shell would run it: vitest's NODE_ENV=test, for one, makes wrangler behave otherwise.
   delete env.PORT;
-  // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
+  delete env.NODE_ENV;
   const envArgs = wranglerEnv ? ["--env", wranglerEnv] : [];
+  // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
   const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...envArgs, ...wranglerArgs], {
     cwd: ROOT,
     env,
