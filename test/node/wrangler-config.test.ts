@@ -2,7 +2,8 @@
 // bindings into an environment, and an environment that lists some rate limits but not all of them
 // deploys without a word, so this checks what `npm run deploy:check` cannot: every environment has every
 // binding; the deployed ones have rate-limit namespaces of their own, settings the coordinator accepts,
-// location hints for every region, no secret among their vars, and refuse to deploy without their secrets.
+// location hints for every region, no secret among their vars, and refuse to deploy without their
+// secrets. Values an operator chooses (limits, regions, shards) are left to the operator.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -24,7 +25,6 @@ const bindingsOf = (config: typeof topLevel) => ({
   durableObjects: config.durable_objects.bindings.map((b) => [b.name, b.class_name]),
   rateLimits: config.ratelimits.map((r) => r.name),
 });
-const limitsOf = (config: typeof topLevel) => Object.fromEntries(config.ratelimits.map((r) => [r.name, r.simple]));
 
 describe("wrangler.toml", () => {
   it("has the environments the deploy guide and the bench use", () => {
@@ -61,17 +61,12 @@ describe("wrangler.toml", () => {
       const settings = parseConfig(config().vars);
       expect(settings.appEnv).toBe(name);
       expect(settings.coordinatorId).not.toBe(parseConfig(topLevel.vars).coordinatorId);
-      expect(settings.regions.length).toBeGreaterThan(1);
       for (const region of settings.regions) expect(region.locationHint, region.name).toBeDefined();
     });
 
     it("keeps every secret out of its vars and refuses to deploy without them", () => {
       expect(Object.keys(config().vars).filter((v) => /(_API_KEYS|_HEX)$/.test(v))).toEqual([]);
-      expect(config().secrets?.required).toEqual(REQUIRED_SECRETS);
-    });
-
-    it("uses the rate limits docs/security.md lists (those of the top level)", () => {
-      expect(limitsOf(config())).toEqual(limitsOf(topLevel));
+      expect(config().secrets?.required).toEqual(expect.arrayContaining(REQUIRED_SECRETS));
     });
 
     it("sends logs to Workers observability, sampled", () => {
