@@ -44,6 +44,7 @@ const server = await startDevServer({ env: "bench", wranglerArgs: settings() });
 process.on("exit", () => server.stop());
 /** The server every request goes to; the shard phase points it at servers of its own. */
 let base = server.base;
+let serverPid = server.pid;
 
 async function api(method, path, key, body, headers = {}) {
   const started = performance.now();
@@ -89,7 +90,36 @@ const sequential = (count, unit) => pool(count, unit, 1);
 // The cheapest route is measured again right before and right after every phase, and the phase's
 // ratio is to their mean: other work on the machine shifts absolute figures during a run, the ratio less.
 const CALIBRATION = 200;
-const cheapest = () => pool(CALIBRATION, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms);
+const cheapest = () =>
+  withCpu(() => pool(CALIBRATION, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms));
+
+/**
+ * CPU seconds used so far by the dev server's process group (wrangler, its proxy and the workerd that
+ * runs the Worker, DOs and D1) and by this bench process. Unlike req/s, CPU per request hardly moves
+ * with other work on the machine, so its ratio shows what the routes cost even on a busy machine.
+ */
+function cpuSecondsNow() {
+  let ticks = 0;
+  try {
+    for (const pid of execFileSync("pgrep", ["-g", String(serverPid)], { encoding: "utf8" })
+      .trim()
+      .split("\n")) {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    return Number.NaN;
+  }
+  const own = process.cpuUsage();
+  return ticks / 100 + (own.user + own.system) / 1e6;
+}
+
+/** Runs a phase and adds its CPU milliseconds per unit (server and bench client together). */
+async function withCpu(run) {
+  const before = cpuSecondsNow();
+  const figures = await run();
+  return { ...figures, cpuMs: ((cpuSecondsNow() - before) * 1000) / Math.max(figures.count, 1) };
+}
 const results = [];
 /**
  * `run` returns the phase's figures. The ratio compares requests: a job of a lifecycle counts as its
@@ -97,10 +127,18 @@ const results = [];
  */
 async function measure(name, unit, run, { ratio = true, requestsPerJob = 3 } = {}) {
   const before = ratio ? await cheapest() : null;
-  const figures = await run();
-  const base = ratio ? { perSecond: (before.perSecond + (await cheapest()).perSecond) / 2 } : null;
-  const perRequest = unit === "job" ? figures.perSecond * requestsPerJob : figures.perSecond;
-  results.push({ name, unit, ...figures, base: base?.perSecond, ratio: base ? perRequest / base.perSecond : null });
+  const figures = await withCpu(run);
+  const after = ratio ? await cheapest() : null;
+  const base = ratio ? { perSecond: (before.perSecond + after.perSecond) / 2, cpuMs: (before.cpuMs + after.cpuMs) / 2 } : null;
+  const requests = unit === "job" ? requestsPerJob : 1;
+  results.push({
+    name,
+    unit,
+    ...figures,
+    base: base?.perSecond,
+    ratio: base ? (figures.perSecond * requests) / base.perSecond : null,
+    cpuRatio: base ? (base.cpuMs * requests) / figures.cpuMs : null,
+  });
   console.log(`  ${name}: ${figures.perSecond.toFixed(0)} ${unit}/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms`);
 }
 
@@ -152,6 +190,19 @@ await measure("poll", "req", () =>
     const res = expectStatus("poll", await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 0 }), 200);
     if (res.status === 200) leases.push({ key: miner(i), job: res.body });
     return res.ms;
+  }),
+);
+// Progress posts with 1 KiB of output each, spread over the leased jobs (each lease numbers its own posts).
+const OUTPUT_CHUNK = `${"x".repeat(1023)}\n`;
+const postsOfLease = [];
+await measure("progress", "req", () =>
+  pool(leases.length === 0 ? 0 : N, async (i) => {
+    const l = i % leases.length;
+    const seq = (postsOfLease[l] ?? -1) + 1;
+    postsOfLease[l] = seq;
+    const { key, job } = leases[l];
+    const body = { lease_id: job.lease_id, seq, progress: Math.min(1, seq / 10), output: OUTPUT_CHUNK };
+    return expectStatus("progress", await api("POST", `/v1/miners/${job.job_id}/progress`, key, body), 200).ms;
   }),
 );
 const finish = (phase, key, job) =>
@@ -294,12 +345,14 @@ console.log("shards");
 for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
   const sharded = await startDevServer({ env: "bench", wranglerArgs: settings([["SHARDS_PER_REGION", [shards]]]) });
   base = sharded.base;
+  serverPid = sharded.pid;
   await registerMiners();
   await warmUp(() => api("GET", "/v1/nothing-here", client(0)));
   await measure(`lifecycle (${shards} shard${shards === 1 ? "" : "s"})`, "job", () => lifecycles(`lifecycle ${shards} shards`));
   await sharded.stop();
 }
 base = server.base;
+serverPid = server.pid;
 
 /** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
 function residentMiB() {
@@ -324,10 +377,15 @@ console.log(
 console.log(
   "ratio: the phase's req/s ÷ the cheapest route's (mean of just before and just after it); a lifecycle job counts 3 requests, a batch-submitted job 1",
 );
-console.log("| phase | count | per s | p50 ms | p99 ms | ratio |\n|---|---|---|---|---|---|");
+console.log(
+  "CPU ratio: the cheapest route's CPU ms per request ÷ the phase's, counted the same way (server process group and bench client together)",
+);
+console.log("| phase | count | per s | p50 ms | p99 ms | ratio | CPU ms per unit | CPU ratio |\n|---|---|---|---|---|---|---|---|");
+const fixed = (value, digits = 2) => (value === null || value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits));
 for (const r of results) {
-  const ratio = r.ratio === null ? "–" : r.ratio.toFixed(2);
-  console.log(`| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${ratio} |`);
+  console.log(
+    `| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${fixed(r.ratio)} | ${fixed(r.cpuMs, 1)} | ${fixed(r.cpuRatio)} |`,
+  );
 }
 console.log(`unexpected statuses: ${JSON.stringify(unexpected)}`);
 console.log(`memory: ${residentMiB()} MiB resident (wrangler + workerd) after the run`);

@@ -2,9 +2,11 @@
 // are written in the same storage transaction as the change and deleted only after D1 accepted
 // them, so a failed or interrupted flush is retried in order. Each statement is idempotent (keyed
 // by id, guarded by version), so a retry never duplicates a row or moves one backwards.
-import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import { createDb, type Db } from "./client";
+//
+// The statements are plain SQL, built once per table from the drizzle schema: every flush of every
+// region runs them, and building them through drizzle's query builder cost more than D1's own call.
+import { type Column, getTableColumns } from "drizzle-orm";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as t from "./schema";
 
 export type OutboxWrite =
@@ -16,45 +18,59 @@ export type OutboxWrite =
   | { kind: "receipt"; row: t.ReceiptRow }
   | { kind: "settlement"; row: t.SettlementRow };
 
-function toStatement(db: Db, write: OutboxWrite): BatchItem<"sqlite"> {
-  switch (write.kind) {
-    case "job": {
-      const { jobId, clientId, requestedAt, ...mutable } = write.row;
-      return db
-        .insert(t.jobs)
-        .values({ ...write.row, payload: write.payload ?? {} })
-        .onConflictDoUpdate({ target: t.jobs.jobId, set: mutable, setWhere: sql`${t.jobs.version} < ${write.row.version}` });
-    }
-    case "event":
-      return db.insert(t.jobEvents).values(write.row).onConflictDoNothing();
-    case "miner": {
-      const { minerId, ...mutable } = write.row;
-      return db
-        .insert(t.miners)
-        .values(write.row)
-        .onConflictDoUpdate({ target: t.miners.minerId, set: mutable, setWhere: sql`${t.miners.version} < ${write.row.version}` });
-    }
-    case "miner_session":
-      return db.insert(t.minerSessions).values(write.row).onConflictDoNothing();
-    case "worker_session":
-      return db
-        .insert(t.workerSessions)
-        .values(write.row)
-        .onConflictDoUpdate({
-          target: t.workerSessions.leaseId,
-          set: { endedAt: write.row.endedAt, exitReason: write.row.exitReason },
-          setWhere: sql`${t.workerSessions.endedAt} IS NULL`,
-        });
-    case "receipt":
-      return db.insert(t.receipts).values(write.row).onConflictDoNothing();
-    case "settlement":
-      return db.insert(t.settlements).values(write.row).onConflictDoNothing();
-  }
+interface Upsert {
+  sql: string;
+  /** Row property → column, in the statement's parameter order. */
+  columns: [string, Column][];
+}
+
+interface Update {
+  key: Column;
+  /** Row properties whose columns take the new row's values. */
+  columns: string[];
+  /** When they do; may name the table's columns and `excluded.*`. */
+  where: string;
+}
+
+/** `INSERT … ON CONFLICT DO NOTHING` (any key), or with `update`, an upsert on that key. */
+function upsert(table: SQLiteTable, update?: Update): Upsert {
+  const columns = Object.entries(getTableColumns(table)) as [string, Column][];
+  const insert = `INSERT INTO ${getTableConfig(table).name} (${columns.map(([, c]) => c.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+  if (!update) return { sql: `${insert} ON CONFLICT DO NOTHING`, columns };
+  const set = columns.filter(([key]) => update.columns.includes(key)).map(([, c]) => `${c.name} = excluded.${c.name}`);
+  return { sql: `${insert} ON CONFLICT (${update.key.name}) DO UPDATE SET ${set.join(", ")} WHERE ${update.where}`, columns };
+}
+
+const allBut = (table: SQLiteTable, ...fixed: string[]) => Object.keys(getTableColumns(table)).filter((key) => !fixed.includes(key));
+
+const UPSERTS: Record<OutboxWrite["kind"], Upsert> = {
+  // Who submitted a job, when, and what it asked for never change; everything else follows the newest version.
+  job: upsert(t.jobs, {
+    key: t.jobs.jobId,
+    columns: allBut(t.jobs, "jobId", "clientId", "requestedAt", "payload"),
+    where: "jobs.version < excluded.version",
+  }),
+  event: upsert(t.jobEvents),
+  miner: upsert(t.miners, { key: t.miners.minerId, columns: allBut(t.miners, "minerId"), where: "miners.version < excluded.version" }),
+  miner_session: upsert(t.minerSessions),
+  // A lease's session is written when it starts and once more when it ends; an ended one stays ended.
+  worker_session: upsert(t.workerSessions, {
+    key: t.workerSessions.leaseId,
+    columns: ["endedAt", "exitReason"],
+    where: "worker_sessions.ended_at IS NULL",
+  }),
+  receipt: upsert(t.receipts),
+  settlement: upsert(t.settlements),
+};
+
+function toStatement(d1: D1Database, write: OutboxWrite): D1PreparedStatement {
+  const { sql, columns } = UPSERTS[write.kind];
+  const row: Record<string, unknown> = write.kind === "job" ? { ...write.row, payload: write.payload ?? {} } : write.row;
+  // Outbox rows went through JSON, so a column with no value may be missing rather than null.
+  return d1.prepare(sql).bind(...columns.map(([key, column]) => (row[key] == null ? null : column.mapToDriverValue(row[key]))));
 }
 
 export async function writeToD1(d1: D1Database, writes: readonly OutboxWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  const db = createDb(d1);
-  const [first, ...rest] = writes.map((w) => toStatement(db, w));
-  await db.batch([first!, ...rest]);
+  await d1.batch(writes.map((w) => toStatement(d1, w)));
 }

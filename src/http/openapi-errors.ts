@@ -42,6 +42,11 @@ export const openApiErrorResponses = Object.fromEntries(
   ]),
 ) as { [S in ErrorStatus]: { content: { "application/json": { schema: ReturnType<typeof errorSchema> } }; description: string } };
 
+/** The error responses of a route that can answer only some of the statuses. */
+export function errorResponsesOf<S extends ErrorStatus>(...statuses: S[]): Pick<typeof openApiErrorResponses, S> {
+  return Object.fromEntries(statuses.map((status) => [status, openApiErrorResponses[status]])) as Pick<typeof openApiErrorResponses, S>;
+}
+
 export const jsonBody = <T>(schema: T, required = true) => ({
   body: { content: { "application/json": { schema } }, required },
 });

@@ -1,11 +1,13 @@
 // Wire schemas shared across routes. Optional fields also accept null, because AITBC's Python
 // clients send None for "not set".
 import { z } from "@hono/zod-openapi";
+import { utf8Length } from "../lib/encoding";
 import { jsonProblem, MAX_JSON_DEPTH } from "../lib/json-limits";
 import type { Same } from "../lib/same-type";
 import { type AssignedJob as AssignedJobShape, type Constraints as ConstraintsShape, JOB_STATES } from "../model/job";
 import { MINER_STATUSES } from "../model/miner";
 import type { Receipt as ReceiptShape } from "../model/receipt";
+import { MAX_OUTPUT_CHUNK_BYTES, MAX_PROGRESS_MESSAGE_BYTES } from "../queue/progress";
 
 export const JobId = z
   .string()
@@ -127,3 +129,77 @@ export const ErrorBody = z
   .openapi("Error");
 
 export { optional };
+
+// ---------------------------------------------------------------------------------------------
+// Progress and streamed output: POST /v1/miners/{job_id}/progress, and where a job's event
+// stream resumes (GET /v1/jobs/{job_id}/events).
+// ---------------------------------------------------------------------------------------------
+
+const utf8AtMost = (bytes: number) => (text: string) => utf8Length(text) <= bytes;
+
+export const ProgressBody = z
+  .object({
+    lease_id: LeaseId.openapi({
+      description: "The lease the miner runs the job under, as its poll answer gave it; a stale one is refused with 409 LEASE_LOST",
+      example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
+    }),
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({
+      description:
+        "The post's number, chosen by the miner, growing with each post of this lease. A post whose seq is at or below the last one taken for the lease stores nothing and is answered duplicate: true (so a retry is harmless)",
+      example: 7,
+    }),
+    progress: optional(
+      z
+        .number()
+        .min(0)
+        .max(1)
+        .openapi({ description: "How far the job is, from 0 to 1; sent to the job's subscribers as job.progress", example: 0.42 }),
+    ),
+    message: optional(
+      z
+        .string()
+        .refine(utf8AtMost(MAX_PROGRESS_MESSAGE_BYTES), `must be at most ${MAX_PROGRESS_MESSAGE_BYTES} bytes of UTF-8`)
+        .openapi({
+          description: `A short status line, at most ${MAX_PROGRESS_MESSAGE_BYTES} bytes of UTF-8; sent as job.progress`,
+          example: "epoch 3/8",
+        }),
+    ),
+    output: optional(
+      z
+        .string()
+        .min(1)
+        .refine(utf8AtMost(MAX_OUTPUT_CHUNK_BYTES), `must be at most ${MAX_OUTPUT_CHUNK_BYTES} bytes of UTF-8`)
+        .openapi({
+          description: `The next piece of the job's output, 1 to ${MAX_OUTPUT_CHUNK_BYTES} bytes of UTF-8 text; sent as output.chunk`,
+          example: "loss=0.213\n",
+        }),
+    ),
+  })
+  .strict()
+  .superRefine((post, ctx) => {
+    if (post.progress === undefined && post.message === undefined && post.output === undefined) {
+      ctx.addIssue({ code: "custom", message: "send at least one of progress, message, output" });
+    }
+  })
+  .openapi("ProgressPost", { description: "A progress report and/or a piece of output from the miner that holds the job" });
+
+export const ProgressAnswer = z
+  .object({
+    status: z.literal("ok").openapi({ description: "Always ok on 200", example: "ok" }),
+    seq: z.number().int().openapi({ description: "The post's seq, as sent", example: 7 }),
+    duplicate: z.boolean().openapi({
+      description: "True when the seq was at or below the last one taken for this lease: nothing was stored or sent",
+      example: false,
+    }),
+    canceled: z.boolean().openapi({
+      description: "True when the job was canceled (or expired) while this lease held it: nothing was stored; stop working on it",
+      example: false,
+    }),
+  })
+  .openapi("ProgressAnswer");
+
+/** A position in a job's event stream: the id of the last event a client got (0: before the first). */
+export const EventId = z
+  .string()
+  .regex(/^\d{1,15}$/, "must be an event id: a whole number, 0 or more")
+  .transform(Number);

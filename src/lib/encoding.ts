@@ -3,8 +3,13 @@
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Runs for every id and hash the coordinator makes, so it is a table lookup per byte. */
 export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const b of bytes) hex += HEX_OF_BYTE[b];
+  return hex;
 }
 
 export function hexToBytes(hex: string): Uint8Array {
@@ -26,5 +31,20 @@ export function base64urlToBytes(text: string): Uint8Array {
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   // Unused low bits of the last character must be zero.
   if (bytesToBase64url(bytes) !== text) throw new SyntaxError("non-canonical base64url string");
+  return bytes;
+}
+
+/** The UTF-8 size of a string in bytes, counted without encoding it (a lone surrogate counts 3, as U+FFFD). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
   return bytes;
 }

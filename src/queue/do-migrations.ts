@@ -45,6 +45,18 @@ const MIGRATIONS: readonly string[] = [
        '$.leaseConfirmed', json('false'));`,
   // Jobs handed to another shard and not yet confirmed adopted there (retried by the alarm).
   `CREATE TABLE IF NOT EXISTS handoffs (job_id TEXT PRIMARY KEY, target TEXT NOT NULL, doc TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // Each job's event stream after its submission (see stream-log.ts): state changes, progress and
+  // output, each row with the stream's head as of it. Jobs from before this migration resume from it.
+  `CREATE TABLE IF NOT EXISTS job_stream (
+     job_id TEXT NOT NULL,
+     id INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     text TEXT NOT NULL,
+     lease_id TEXT,
+     last_seq INTEGER,
+     progress_bytes INTEGER NOT NULL,
+     PRIMARY KEY (job_id, id)
+   );`,
 ];
 
 export function runDoMigrations(sql: SqlStorage): void {

@@ -14,7 +14,9 @@ export type Conflict =
 
 export type Refusal =
   | { ok: false; code: "JOB_NOT_FOUND" | "MINER_NOT_FOUND" | "LEASE_LOST"; message: string }
-  | { ok: false; code: "CONFLICT_STATE"; message: string; conflict: Conflict };
+  | { ok: false; code: "CONFLICT_STATE"; message: string; conflict: Conflict }
+  /** The job cannot store what the request asks to add; `field` names what is too large. */
+  | { ok: false; code: "PAYLOAD_TOO_LARGE"; message: string; field: string };
 
 export type Outcome<T> = { ok: true; value: T } | Refusal;
 
@@ -27,3 +29,5 @@ export const refuse = (code: "JOB_NOT_FOUND" | "MINER_NOT_FOUND" | "LEASE_LOST",
 });
 
 export const conflict = (message: string, on: Conflict): Refusal => ({ ok: false, code: "CONFLICT_STATE", message, conflict: on });
+
+export const tooLarge = (field: string, message: string): Refusal => ({ ok: false, code: "PAYLOAD_TOO_LARGE", message, field });

@@ -12,12 +12,13 @@ import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder, type SettlementRecorder } from "../settlement";
 import { receiptRow } from "./d1-rows";
 import { runDoMigrations } from "./do-migrations";
-import { COUNTERS, Handoffs, type MinerAsk } from "./handoffs";
-import { closeReplyCode, framesFor, JobWatchers, sendFrames } from "./job-stream";
+import { COUNTERS, type Handoff, Handoffs, type MinerAsk } from "./handoffs";
+import { closeReplyCode, currentStateEntries, JobWatchers, type StreamEntry, sendEntries } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
 import { type Outcome, refuse, success } from "./outcome";
+import type { ProgressPost } from "./progress";
 import { readPoll } from "./redelivery";
-import { type Enqueued, type MinerCall, RegionQueue, receiptFactsOf } from "./region-queue";
+import { type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
 import { Store } from "./store";
@@ -131,13 +132,26 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.mutate(() => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
   }
 
-  /** A server-sent event stream of the job's state, starting with the state it is in now. */
-  async watch(jobId: string, clientId: string): Promise<Outcome<ReadableStream<Uint8Array>>> {
+  /** A progress post of the miner that holds the job: stored here and sent to subscribers, never written to D1. */
+  progress(call: MinerCall, jobId: string, post: ProgressPost): Promise<Outcome<ProgressAnswer>> {
+    return this.mutate(() => this.queue.progress(call, jobId, post, this.now()));
+  }
+
+  /**
+   * A server-sent event stream of the job: the state it is in now, or (`after`, the last id a client
+   * got) every event after that one; then every event live.
+   */
+  async watch(jobId: string, clientId: string, after?: number): Promise<Outcome<ReadableStream<Uint8Array>>> {
     const moved = this.forwardingTarget(jobId);
-    if (moved) return (await moved).watch(jobId, clientId);
+    if (moved) return (await moved).watch(jobId, clientId, after);
     const job = this.clientJob(jobId, clientId);
     if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    return success(this.watchers.open(jobId, job.state, job.updatedAt));
+    return success(this.watchers.open(jobId, this.opening(job, after), isFinal(job.state)));
+  }
+
+  private opening(job: Job, after: number | undefined): StreamEntry[] {
+    if (after !== undefined) return this.store.stream.after(job, after);
+    return currentStateEntries(job.jobId, job.state, job.updatedAt, this.store.stream.head(job.jobId).lastId);
   }
 
   /**
@@ -150,9 +164,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     if (moved) return (await moved).fetch(request);
     const job = this.clientJob(url.searchParams.get("job_id") ?? "", url.searchParams.get("client_id") ?? "");
     if (!job) return new Response(null, { status: 404 });
+    const after = url.searchParams.get("after");
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server!, [job.jobId]);
-    sendFrames(server!, framesFor(job.jobId, job.state, job.updatedAt), isFinal(job.state));
+    sendEntries(server!, this.opening(job, after === null ? undefined : Number(after)), isFinal(job.state));
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -184,7 +199,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /** RPC from another shard: hands it queued jobs that fit its miners (spill: only those waiting SPILL_AFTER). */
-  handOver(asks: MinerAsk[], to: ShardAddress, spill: boolean): Job[] {
+  handOver(asks: MinerAsk[], to: ShardAddress, spill: boolean): Handoff[] {
     if (!this.handoffs) return [];
     const now = this.now();
     const requestedBy = spill ? now - this.config.spillAfterSeconds * 1000 : now;
@@ -194,17 +209,25 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /** RPC from the shard that handed the jobs over: idempotent, so a repeated handoff changes nothing. */
-  async adopt(jobs: Job[]): Promise<void> {
+  async adopt(handoffs: Handoff[]): Promise<void> {
     if (!this.handoffs) throw new Error("this DO is not a configured shard and takes no jobs");
     await this.mutate(() => {
-      this.handoffs!.adopt(jobs, this.now());
+      this.handoffs!.adopt(handoffs, this.now());
       return success(null);
     });
   }
 
-  /** RPC from the taker: the jobs are adopted there, so the handoff rows can go. */
+  /** RPC from the taker: the jobs are adopted there, so the handoff rows and this shard's copy of their streams can go. */
   confirmHandoffs(jobIds: string[]): void {
-    this.ctx.storage.transactionSync(() => this.store.deleteHandoffs(jobIds));
+    const gone = this.ctx.storage.transactionSync(() => {
+      this.store.deleteHandoffs(jobIds);
+      // A job that has come back here since is live again: its stream stays.
+      const moved = this.store.movedAway(jobIds);
+      this.store.stream.drop(moved);
+      return moved;
+    });
+    // Their subscribers here would hear nothing more: they reconnect and reach the taker.
+    this.watchers.endMoved(gone, (jobId) => this.ctx.getWebSockets(jobId));
   }
 
   /** Live figures of this shard for admin stats. */
@@ -248,7 +271,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    // The alarm retries a failed flush, and the alarm that fired is spent: always flush and re-arm.
+    // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
     await this.mutate(() => {
       const now = this.now();
       this.miners.keepAlive([...this.parked.keys()], now);
@@ -256,6 +279,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       return success(null);
     }, true);
     await this.retryHandoffs();
+    await this.armAlarm(true);
   }
 
   /** The stub of the shard a job was handed to, once it surely holds it; null when the job is here. */
@@ -274,10 +298,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     return shardStub(this.env.REGION_COORDINATOR, this.config, address) as unknown as RegionApiOf;
   }
 
-  /** Gives handed-over jobs to their taker (again) and drops the handoff rows once it has them. */
+  /** Gives handed-over jobs to their taker (again), with their streams, and drops the handoff rows once it has them. */
   private async deliver(target: ShardAddress, jobs: Job[]): Promise<void> {
-    await this.stubOf(target).adopt(jobs);
-    this.ctx.storage.transactionSync(() => this.store.deleteHandoffs(jobs.map((j) => j.jobId)));
+    await this.stubOf(target).adopt(jobs.map((job) => ({ job, stream: this.store.stream.export(job.jobId) })));
+    this.confirmHandoffs(jobs.map((j) => j.jobId));
   }
 
   private async retryHandoffs(): Promise<void> {
@@ -290,7 +314,6 @@ export class RegionCoordinator extends DurableObject<Env> {
         console.warn(JSON.stringify({ level: "warn", msg: "handoff not delivered; will retry", job_id: job.jobId, error: String(err) }));
       }
     }
-    await this.armAlarm();
   }
 
   /**
@@ -323,10 +346,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     ];
     for (const { address, spill } of givers) {
       try {
-        const jobs = await this.stubOf(address).handOver(asks, here, spill);
-        if (jobs.length === 0) continue;
-        await this.adopt(jobs);
-        await this.stubOf(address).confirmHandoffs(jobs.map((j) => j.jobId));
+        const handoffs = await this.stubOf(address).handOver(asks, here, spill);
+        if (handoffs.length === 0) continue;
+        await this.adopt(handoffs);
+        await this.stubOf(address).confirmHandoffs(handoffs.map((h) => h.job.jobId));
         // Other regions had work: the next miss may ask again at once (the spacing only bounds idle asks).
         if (spill) this.lastSpillAskAt = 0;
         return true;
@@ -359,7 +382,8 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
-  private async mutate<T>(change: () => Outcome<T>, alwaysFlush = false): Promise<Outcome<T>> {
+  /** `fromAlarm`: flush even when the change wrote nothing for D1, and leave re-arming to the alarm. */
+  private async mutate<T>(change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
     const appendedBefore = this.store.outboxAppended;
     let outcome: Outcome<T>;
     try {
@@ -372,9 +396,9 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
-    if (this.store.outboxAppended === appendedBefore && !alwaysFlush) return outcome;
+    if (this.store.outboxAppended === appendedBefore && !fromAlarm) return outcome;
     await this.flushOutbox();
-    await this.armAlarm();
+    if (!fromAlarm) await this.armAlarm();
     return outcome;
   }
 
@@ -396,8 +420,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     });
   }
 
+  /** Parked polls in the order they parked, while any job is there to offer (most changes leave none). */
   private serveParkedPolls(): void {
     for (const [minerId, poll] of this.parked) {
+      if (!this.store.hasOfferableJob(this.now())) return;
       const leased = this.ctx.storage.transactionSync(() => this.queue.lease({ minerId, ownerId: poll.ownerId }, poll.maxJobs, this.now()));
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
@@ -432,7 +458,12 @@ export class RegionCoordinator extends DurableObject<Env> {
     }
   }
 
-  private async armAlarm(): Promise<void> {
+  /**
+   * Sets the alarm for the next deadline. Outside the alarm it only ever moves the alarm earlier: an
+   * alarm that fires early is harmless (it ticks and sets the next one), and most changes would move
+   * it a little later on every request. `spent`: the alarm has just fired, so set the next one exactly.
+   */
+  private async armAlarm(spent = false): Promise<void> {
     const now = this.now();
     const retryAt = this.store.getMeta("outbox_retry_at");
     const handoffAt = this.store.oldestHandoff();
@@ -446,8 +477,8 @@ export class RegionCoordinator extends DurableObject<Env> {
     );
     const current = await this.ctx.storage.getAlarm();
     if (wakeAt === null) {
-      if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== wakeAt) {
+      if (spent && current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
       await this.ctx.storage.setAlarm(wakeAt);
     }
   }

@@ -9,13 +9,16 @@ import type { Receipt } from "../model/receipt";
 import { billingFacts, leaseTerms } from "../receipts/billing";
 import type { ReceiptFacts } from "../receipts/issuer";
 import { eventRow, jobRow } from "./d1-rows";
+import { type StreamEntry, stateMessages } from "./job-stream";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
-import { conflict, type Outcome, refuse, success } from "./outcome";
+import { conflict, type Outcome, refuse, success, tooLarge } from "./outcome";
+import { judgePost, MAX_PROGRESS_BYTES_PER_JOB, type ProgressPost, progressMessages } from "./progress";
 import { MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
 import type { ShardAddress } from "./shards";
 import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
+import { storedBytes } from "./stream-log";
 
 export interface QueueSettings {
   heartbeatTimeoutMs: number;
@@ -62,11 +65,18 @@ export interface Enqueued {
   created: boolean;
 }
 
+/** The answer to a progress post: `duplicate` when its seq was already covered, `canceled` when the miner should stop. */
+export interface ProgressAnswer {
+  seq: number;
+  duplicate: boolean;
+  canceled: boolean;
+}
+
 export type CompletionCheck = { replay: true; receipt: Receipt | null } | { replay: false; job: Job };
 
 export class RegionQueue {
-  /** Transitions made since the last drain, for live subscribers; the DO drains after each commit. */
-  private emitted: JobEvent[] = [];
+  /** Stream events stored since the last drain, for live subscribers; the DO drains after each commit. */
+  private emitted: StreamEntry[] = [];
 
   constructor(
     private readonly store: Store,
@@ -215,6 +225,39 @@ export class RegionQueue {
     return success({ state: next.state });
   }
 
+  /**
+   * A miner's progress post: stored in the job's stream (never in D1) and published, or answered as a
+   * duplicate, or `canceled` when the job ended under this lease. A sign of life, like any miner call.
+   */
+  progress(call: MinerCall, jobId: string, post: ProgressPost, now: number): Outcome<ProgressAnswer> {
+    const miner = this.miners.owned(call.minerId, call.ownerId);
+    if (!miner) return minerNotFound();
+    const job = this.store.leaseHolder(jobId);
+    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
+    this.miners.touch(miner, now);
+    const head = this.store.stream.head(jobId);
+    const entries = this.store.stream.entries(jobId, head, progressMessages(job, post, now));
+    const verdict = judgePost(job, call.minerId, post, head, storedBytes(entries));
+    const answer = { seq: post.seq, duplicate: false, canceled: false };
+    switch (verdict.kind) {
+      case "canceled":
+        return success({ ...answer, canceled: true });
+      case "lease_lost":
+        return refuse("LEASE_LOST", verdict.message);
+      case "duplicate":
+        return success({ ...answer, duplicate: true });
+      case "full":
+        return tooLarge(
+          post.output === undefined ? "progress" : "output",
+          `the job's progress events may store at most ${MAX_PROGRESS_BYTES_PER_JOB} bytes; this post would pass that`,
+        );
+      case "take":
+        this.store.stream.store(head, entries, { leaseId: post.leaseId, seq: post.seq });
+        this.emitted.push(...entries);
+        return success(answer);
+    }
+  }
+
   cancel(jobId: string, clientId: string, now: number): Outcome<Job> {
     const job = this.store.getJob(jobId);
     if (!job || job.clientId !== clientId) return refuse("JOB_NOT_FOUND", "job not found");
@@ -251,14 +294,14 @@ export class RegionQueue {
     return this.save(job, tr.job, tr.event);
   }
 
-  drainEmitted(): JobEvent[] {
+  drainEmitted(): StreamEntry[] {
     const events = this.emitted;
     this.emitted = [];
     return events;
   }
 
   private save(before: Job, after: Job, event: JobEvent): Job {
-    this.emitted.push(event);
+    this.emitted.push(...this.store.stream.appendState(after.jobId, stateMessages(after.jobId, after.state, event.at, event)));
     this.store.putJob(after);
     const writes: OutboxWrite[] = [
       { kind: "job", row: jobRow(after) },

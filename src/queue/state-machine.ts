@@ -189,7 +189,7 @@ export type LeaseCheck = { ok: true } | { ok: false; code: "LEASE_LOST"; message
  * Fencing: only the current lease holder may report on a job. A miner that sends no lease id
  * (older AITBC miners) is accepted only while the job is leased to it.
  */
-export function checkLease(job: Job, minerId: string, leaseId: string | undefined): LeaseCheck {
+export function checkLease(job: Pick<Job, "state" | "minerId" | "leaseId">, minerId: string, leaseId: string | undefined): LeaseCheck {
   if (job.state !== "RUNNING" || job.minerId !== minerId) {
     return { ok: false, code: "LEASE_LOST", message: "job is no longer leased to this miner" };
   }

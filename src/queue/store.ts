@@ -5,16 +5,39 @@ import type { OutboxWrite } from "../db/writes";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
+import type { LeaseHolder } from "./progress";
+import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
 
 type Row = Record<string, SqlStorageValue>;
 
+/** The states of the jobs the region forgets once FINISHED_JOB_RETENTION has passed (forwarding records too). */
+const FORGOTTEN_STATES = "('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED')";
+
 export class Store {
-  constructor(private readonly sql: SqlStorage) {}
+  /** Each job's event stream (table job_stream). */
+  readonly stream: StreamLog;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.stream = new StreamLog(sql);
+  }
 
   getJob(jobId: string): Job | null {
     const row = this.sql.exec<{ doc: string }>("SELECT doc FROM jobs WHERE job_id = ?", jobId).toArray()[0];
     return row ? (JSON.parse(row.doc) as Job) : null;
+  }
+
+  /** Just what a progress post is judged by, without reading the whole job (its payload may be large). */
+  leaseHolder(jobId: string): LeaseHolder | null {
+    const row = this.sql
+      .exec<{ state: LeaseHolder["state"]; miner_id: string | null; lease_id: string | null; attempts: number }>(
+        `SELECT json_extract(doc, '$.state') AS state, json_extract(doc, '$.minerId') AS miner_id,
+           json_extract(doc, '$.leaseId') AS lease_id, json_extract(doc, '$.attempts') AS attempts
+         FROM jobs WHERE job_id = ?`,
+        jobId,
+      )
+      .toArray()[0];
+    return row ? { jobId, state: row.state, minerId: row.miner_id, leaseId: row.lease_id, attempts: row.attempts } : null;
   }
 
   /** A job handed to another shard stays as a forwarding record, state MOVED in its row (never offered). */
@@ -51,6 +74,11 @@ export class Store {
       .exec<{ class_key: string; constraints: string }>("SELECT class_key, constraints FROM queue_classes")
       .toArray()
       .map((r) => ({ classKey: r.class_key, constraints: JSON.parse(r.constraints) as Constraints }));
+  }
+
+  /** Whether any queued job is offerable now (straight off the jobs_backoff index). */
+  hasOfferableJob(now: number): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE state = 'QUEUED' AND available_at <= ? LIMIT 1", now).toArray().length > 0;
   }
 
   /** The best offerable job of one queue class, straight off the jobs_queue index; `requestedBy`: only older ones. */
@@ -92,8 +120,13 @@ export class Store {
     return this.docs("SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT ?", now, limit);
   }
 
+  /** Forgets jobs final (or moved away) since `cutoff` or earlier, with their event streams. */
   pruneFinishedBefore(cutoff: number): void {
-    this.sql.exec("DELETE FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED') AND updated_at <= ?", cutoff);
+    this.sql.exec(
+      `DELETE FROM job_stream WHERE job_id IN (SELECT job_id FROM jobs WHERE state IN ${FORGOTTEN_STATES} AND updated_at <= ?)`,
+      cutoff,
+    );
+    this.sql.exec(`DELETE FROM jobs WHERE state IN ${FORGOTTEN_STATES} AND updated_at <= ?`, cutoff);
   }
 
   getMiner(minerId: string): Miner | null {
@@ -156,6 +189,13 @@ export class Store {
   handoffOf(jobId: string): { target: string; job: Job } | null {
     const row = this.sql.exec<{ target: string; doc: string }>("SELECT target, doc FROM handoffs WHERE job_id = ?", jobId).toArray()[0];
     return row ? { target: row.target, job: JSON.parse(row.doc) as Job } : null;
+  }
+
+  /** Those of the jobs this shard holds only as forwarding records. */
+  movedAway(jobIds: readonly string[]): string[] {
+    return jobIds.filter(
+      (jobId) => this.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE job_id = ?", jobId).toArray()[0]?.state === "MOVED",
+    );
   }
 
   deleteHandoffs(jobIds: readonly string[]): void {

@@ -24,6 +24,7 @@ export type RegionApi = Pick<
   | "fail"
   | "poll"
   | "complete"
+  | "progress"
   | "watch"
   | "fetch"
   | "shardStats"
@@ -73,7 +74,13 @@ export function unwrap<O extends Outcome<unknown>>(outcome: O): SuccessValue<O> 
 export function refusalError(refusal: Refusal): ApiError {
   // Every code a region can refuse with is a code of the error table, or this does not compile.
   const code: ErrorCode = refusal.code;
-  return new ApiError(code, refusal.message, refusal.code === "CONFLICT_STATE" ? conflictDetails(refusal) : undefined);
+  return new ApiError(code, refusal.message, refusalDetails(refusal));
+}
+
+function refusalDetails(refusal: Refusal): FieldProblem[] | undefined {
+  if (refusal.code === "CONFLICT_STATE") return conflictDetails(refusal);
+  if (refusal.code === "PAYLOAD_TOO_LARGE") return [{ field: refusal.field, issue: refusal.message }];
+  return undefined;
 }
 
 function conflictDetails({ conflict }: Extract<Refusal, { code: "CONFLICT_STATE" }>): FieldProblem[] | undefined {

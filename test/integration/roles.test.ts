@@ -26,6 +26,7 @@ const ACCESS: Record<string, Access> = {
   "POST /v1/miners/poll": "miner",
   "POST /v1/miners/:job_id/result": "miner",
   "POST /v1/miners/:job_id/fail": "miner",
+  "POST /v1/miners/:job_id/progress": "miner",
   "POST /v1/miners/drain": "miner",
   "GET /v1/admin/stats": "admin",
   "GET /v1/admin/jobs": "admin",

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from "../../src/lib/encoding";
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes, utf8Length } from "../../src/lib/encoding";
 
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i);
 
@@ -39,5 +40,17 @@ describe("base64url", () => {
     ["non-zero unused bits", "Zh"],
   ])("refuses %s", (_name, bad) => {
     expect(() => base64urlToBytes(bad)).toThrow(SyntaxError);
+  });
+});
+
+describe("utf8Length", () => {
+  it("counts what TextEncoder writes, lone surrogates (as U+FFFD) included", () => {
+    const encoder = new TextEncoder();
+    for (const text of ["", "a", "é", "€", "😀", "a\u{10FFFF}b", "\ud800", "x\udc00", "\ud800\ud800\udc00"]) {
+      expect(utf8Length(text)).toBe(encoder.encode(text).length);
+    }
+    // Any UTF-16 units: pairs, lone surrogates of either half, and everything else.
+    const utf16 = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 64 }).map((units) => String.fromCharCode(...units));
+    fc.assert(fc.property(utf16, (text) => utf8Length(text) === encoder.encode(text).length));
   });
 });

@@ -11,12 +11,38 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 const tooLarge = (c: Context<AppEnv>) => errorResponse(c, "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_MESSAGE);
 
-// hono/body-limit trusts a Content-Length that is present; this counts every body as it streams
-// (and refuses at once when Content-Length already says too much), then hands on the bytes it read.
+/**
+ * hono/body-limit trusts a Content-Length that is present. Here a body with a Content-Length is
+ * read whole only when that length is allowed (over HTTP, framing ends the body there), and its
+ * size is checked again once read (a Request built in-process may carry more); a body without one
+ * (chunked) is counted as it streams. The bytes are read once: they are handed on in
+ * Hono's body cache, and a JSON body that parses goes there parsed, so neither the validator nor
+ * the HMAC check nor the idempotency fingerprint reads or parses the body again.
+ */
 export const limitBodySize: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = c.req.raw.body;
-  if (!body) return next();
-  if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) return tooLarge(c);
+  // Hono runs this twice for a method no route knows (e.g. QUERY); the second time the bytes are here already.
+  if (!body || c.req.bodyCache.arrayBuffer) return next();
+  const declared = c.req.header("content-length");
+  if (Number(declared) > MAX_BODY_BYTES) return tooLarge(c);
+  const bytes = declared === undefined ? await readCounting(body) : new Uint8Array(await c.req.raw.arrayBuffer());
+  if (bytes === null || bytes.byteLength > MAX_BODY_BYTES) return tooLarge(c);
+  if (bytes.byteLength === 0) {
+    // An empty body becomes no body, so later checks need not read a stream to know.
+    c.req.raw = new Request(c.req.raw, { body: null });
+    return next();
+  }
+  // Hono keeps what it read as promises, by method name (its type says Partial<Body>). The bytes go
+  // first: a later arrayBuffer() or text() is served from the first entry.
+  const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
+  cache.arrayBuffer = Promise.resolve(bytes.buffer);
+  const parsed = parseJson(bytes);
+  if (parsed !== undefined) cache.json = Promise.resolve(parsed.value);
+  await next();
+};
+
+/** The whole body, or null as soon as it is over MAX_BODY_BYTES. */
+async function readCounting(body: ReadableStream<Uint8Array>): Promise<Uint8Array | null> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -24,7 +50,7 @@ export const limitBodySize: MiddlewareHandler<AppEnv> = async (c, next) => {
     size += chunk.value.byteLength;
     if (size > MAX_BODY_BYTES) {
       await reader.cancel();
-      return tooLarge(c);
+      return null;
     }
     chunks.push(chunk.value);
   }
@@ -34,10 +60,17 @@ export const limitBodySize: MiddlewareHandler<AppEnv> = async (c, next) => {
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  // An empty body becomes no body, so later checks need not read a stream to know.
-  c.req.raw = new Request(c.req.raw, { body: size > 0 ? bytes : null });
-  await next();
-};
+  return bytes;
+}
+
+/** As Response.json() would parse it (UTF-8, a leading BOM dropped); undefined when it is not JSON. */
+function parseJson(bytes: Uint8Array): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs after limitBodySize, which leaves c.req.raw.body null exactly when there is no body. */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {

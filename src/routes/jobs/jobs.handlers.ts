@@ -6,7 +6,7 @@ import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
-import { framesFor, sendFrames, sseFrame } from "../../queue/job-stream";
+import { currentStateEntries, sendEntries, sseFrame } from "../../queue/job-stream";
 import { jobStub } from "../../routing/region-stub";
 import { type JobViewBody, jobView, liveJobView } from "./job-view";
 import type * as routes from "./jobs.routes";
@@ -118,24 +118,35 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
 
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
+  // Last-Event-ID is where an EventSource got to before it reconnected: later than the `after` of its URL.
+  const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after;
   const region = jobStub(c.env, c.get("config"), job);
   if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
-    const query = new URLSearchParams({ job_id: job.jobId, client_id: job.clientId });
+    const query = new URLSearchParams({
+      job_id: job.jobId,
+      client_id: job.clientId,
+      ...(after === undefined ? {} : { after: String(after) }),
+    });
     const upgraded = await region.fetch(new Request(`https://region/watch?${query}`, { headers: { Upgrade: "websocket" } }));
     return upgraded.status === 101 ? upgraded : finishedJobSocket(job);
   }
-  const outcome = await region.watch(job.jobId, job.clientId);
-  // A finished job the DO has already forgotten: D1 knows its final state.
-  const stream = outcome.ok ? outcome.value : new Blob(framesFor(job.jobId, job.state as JobState, job.updatedAt).map(sseFrame)).stream();
+  const outcome = await region.watch(job.jobId, job.clientId, after);
+  // A finished job the DO has already forgotten: D1 knows its final state (its event stream is gone).
+  const stream = outcome.ok ? outcome.value : new Blob(forgottenJobEntries(job).map(sseFrame)).stream();
   return new Response(stream, {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
   });
 };
 
+type ForgottenJob = { jobId: string; state: string; updatedAt: number };
+
+/** The final state of a job its region has already forgotten, without an id: its event stream went with it. */
+const forgottenJobEntries = (job: ForgottenJob) => currentStateEntries(job.jobId, job.state as JobState, job.updatedAt, null);
+
 /** A WebSocket that tells the final state of a job its region has already forgotten, then closes. */
-function finishedJobSocket(job: { jobId: string; state: string; updatedAt: number }): Response {
+function finishedJobSocket(job: ForgottenJob): Response {
   const [client, server] = Object.values(new WebSocketPair());
   server!.accept();
-  sendFrames(server!, framesFor(job.jobId, job.state as JobState, job.updatedAt), true);
+  sendEntries(server!, forgottenJobEntries(job), true);
   return new Response(null, { status: 101, webSocket: client });
 }

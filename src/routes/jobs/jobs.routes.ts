@@ -4,6 +4,7 @@ import {
   Constraints,
   Cursor,
   checkJsonWithin,
+  EventId,
   IdempotencyKey,
   JobParams,
   JobState,
@@ -139,11 +140,34 @@ export const jobEvents = createRoute({
   operationId: "streamJobEvents",
   tags,
   security,
-  request: { params: JobParams },
+  request: {
+    params: JobParams,
+    query: z.object({
+      after: EventId.optional().openapi({
+        description:
+          "Resume after this event id: every event after it is sent first, then the stream goes on live; 0 sends the job's whole history. Without it (and without Last-Event-ID) the stream starts with the job's current state. The WebSocket way to resume",
+        example: "12",
+      }),
+    }),
+    headers: z.object({
+      "last-event-id": EventId.optional().openapi({
+        description: "As `after` (and taking precedence over it): what an EventSource sends when it reconnects",
+        example: "12",
+      }),
+    }),
+  },
   responses: {
     200: {
-      content: { "text/event-stream": { schema: z.string().openapi({ description: "state.changed and result.ready events" }) } },
-      description: "Server-sent events: the current state first, then every change; ends at a final state",
+      content: {
+        "text/event-stream": {
+          schema: z.string().openapi({
+            description:
+              "Events state.changed, result.ready, job.progress and output.chunk, each with an id (its place in the job's event sequence) and a JSON data line",
+          }),
+        },
+      },
+      description:
+        "Server-sent events: the current state first (or every event after `after` / Last-Event-ID), then every event live; ends at a final state, or early when the job moves to another shard (reconnect with Last-Event-ID)",
     },
     ...openApiErrorResponses,
   },

@@ -115,6 +115,14 @@ export const fail: Handler<typeof routes.fail> = async (c) => {
   return c.json({ status: "ok" as const, state: answer.state }, 200);
 };
 
+export const progress: Handler<typeof routes.progress> = async (c) => {
+  const { job_id: jobId } = c.req.valid("param");
+  const { lease_id: leaseId, seq, progress: fraction, message, output } = c.req.valid("json");
+  // The miner's own DO holds the job while it runs: a job moves only while queued, to the shard of the miner that takes it.
+  const answer = await withMiner(c, (stub, miner) => stub.progress(miner, jobId, { leaseId, seq, progress: fraction, message, output }));
+  return c.json({ status: "ok" as const, ...answer }, 200);
+};
+
 export const drain: Handler<typeof routes.drain> = async (c) => {
   await withMiner(c, (stub, miner) => stub.drain(miner));
   return c.json({ status: "ok" as const, state: "DRAINING" as const }, 200);

@@ -12,4 +12,5 @@ minersRouter
   .openapi(routes.poll, handlers.poll)
   .openapi(routes.result, handlers.result)
   .openapi(routes.fail, handlers.fail)
+  .openapi(routes.progress, handlers.progress)
   .openapi(routes.drain, handlers.drain);

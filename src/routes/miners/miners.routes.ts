@@ -1,9 +1,23 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
-import { AssignedJob, checkJson, JobId, JobParams, JobState, JsonObject, LeaseId, MinerId, optional, Receipt } from "../../http/schemas";
+import { errorResponsesOf, jsonBody, jsonResponse, keyAuth, openApiErrorResponses } from "../../http/openapi-errors";
+import {
+  AssignedJob,
+  checkJson,
+  JobId,
+  JobParams,
+  JobState,
+  JsonObject,
+  LeaseId,
+  MinerId,
+  optional,
+  ProgressAnswer,
+  ProgressBody,
+  Receipt,
+} from "../../http/schemas";
 import type { Same } from "../../lib/same-type";
 import type { Metrics as MetricsShape } from "../../model/job";
 import type { Capabilities as CapabilitiesShape } from "../../model/miner";
+import { MAX_PROGRESS_BYTES_PER_JOB } from "../../queue/progress";
 
 const tags = ["Miners"];
 const security = keyAuth;
@@ -192,5 +206,29 @@ export const drain = createRoute({
   responses: {
     200: jsonResponse(z.object({ status: z.literal("ok"), state: z.literal("DRAINING") }), "No new work; running jobs finish"),
     ...openApiErrorResponses,
+  },
+});
+
+export const progress = createRoute({
+  method: "post",
+  path: "/miners/{job_id}/progress",
+  operationId: "postProgress",
+  tags,
+  security,
+  summary: "Report progress and stream output of a job the miner holds",
+  description:
+    "Stored in the job's region (never a D1 write) and sent at once to the job's event stream as job.progress and/or output.chunk. A sign of life, like any miner call.",
+  request: {
+    params: JobParams,
+    headers: MinerHeader,
+    ...jsonBody(ProgressBody),
+  },
+  responses: {
+    200: jsonResponse(ProgressAnswer, "Taken (or a duplicate seq, or the job was canceled: see duplicate and canceled)"),
+    ...errorResponsesOf(400, 401, 403, 404, 409, 415, 422, 429, 431, 500, 503),
+    413: {
+      ...openApiErrorResponses[413],
+      description: `Body over 1 MiB, or the job's progress events would store more than ${MAX_PROGRESS_BYTES_PER_JOB} bytes (details name output or progress)`,
+    },
   },
 });
