@@ -16,7 +16,7 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const KiB = 1024;
-// About 1.6 times today's bundle (1.26 MiB, 240 KiB gzip). Cloudflare's own limit is far higher
+// About 1.6 times today's bundle (1.28 MiB, 246 KiB gzip). Cloudflare's own limit is far higher
 // (3 MiB gzip on the free plan); this one exists to notice a dependency that bloats the Worker,
 // whose whole bundle is parsed at every cold start.
 const BUDGET = { raw: 2048 * KiB, gzip: 400 * KiB };

@@ -15,12 +15,22 @@ const CONFIG = resolve(dirname(fileURLToPath(import.meta.url)), "../../wrangler.
 const DEPLOYED = ["staging", "production"];
 const REQUIRED_SECRETS = ["ADMIN_API_KEYS", "RECEIPT_SIGNING_KEY_HEX", "RECEIPT_ATTESTATION_KEY_HEX", "SECRETS_ENCRYPTION_KEY_HEX"];
 
+/** What this test reads of an environment as wrangler resolves it (wrangler ships no type for it). */
+interface WranglerEnvironment {
+  vars: Record<string, unknown>;
+  d1_databases: { binding: string; database_id?: string; migrations_dir?: string }[];
+  durable_objects: { bindings: { name: string; class_name: string }[] };
+  ratelimits: { name: string; namespace_id: string; simple: { limit: number; period: number } }[];
+  secrets?: { required?: string[] };
+  observability?: { enabled?: boolean; head_sampling_rate?: number };
+}
+
 const envNames = Object.keys(experimental_readRawConfig({ config: CONFIG }).rawConfig.env ?? {});
-const read = (env: string) => unstable_readConfig({ config: CONFIG, env: env || undefined }, { hideWarnings: true });
+const read = (env: string): WranglerEnvironment => unstable_readConfig({ config: CONFIG, env: env || undefined }, { hideWarnings: true });
 const topLevel = read("");
 const environments = envNames.map((name) => ({ name, config: read(name) }));
 
-const bindingsOf = (config: typeof topLevel) => ({
+const bindingsOf = (config: WranglerEnvironment) => ({
   d1: config.d1_databases.map((d) => [d.binding, d.migrations_dir]),
   durableObjects: config.durable_objects.bindings.map((b) => [b.name, b.class_name]),
   rateLimits: config.ratelimits.map((r) => r.name),
