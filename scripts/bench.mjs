@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: starts the coordinator with `npm start`'s script on a free loopback port, with a
-// throwaway state directory and vars file, drives bounded load through real HTTP and prints every
+// `npm run bench`: starts the coordinator with `npm start`'s script on a free loopback port, in the
+// `bench` environment of wrangler.toml (rate limits no load reaches), with a throwaway state
+// directory and vars file, drives bounded load through real HTTP and prints every
 // figure as a ratio to the cheapest route measured in the same run (local timings swing with the
 // machine; the ratios are what to compare). Only 127.0.0.1 is ever contacted. Every loop is bounded
 // in count; the whole run stops by itself.
@@ -25,8 +26,8 @@ const BATCH = 100;
 // Long enough that the crowd of miners is registered and measured before its silence is swept.
 const HEARTBEAT_TIMEOUT_SECONDS = 40;
 
-// Rate limits count per principal (60 a minute for a client, 600 for a miner), as many real clients
-// and miners would spread the load: the bench brings enough keys of its own that no phase reaches one.
+// The bench env's rate limits are out of reach, but the load is still spread over many keys, as many
+// real clients and miners would spread it: principals, their key lookups and their miners stay realistic.
 const keyList = (role, n) => Array.from({ length: n }, (_, i) => `bench-${role}-${String(i).padStart(3, "0")}`);
 const clients = keyList("client", 96);
 const miners = keyList("miner", 32);
@@ -39,7 +40,7 @@ const settings = (extra = []) =>
     ["HEARTBEAT_INTERVAL_SECONDS", [5]],
     ...extra,
   ].flatMap(([name, values]) => ["--var", `${name}:${values.join(",")}`]);
-const server = await startDevServer({ wranglerArgs: settings() });
+const server = await startDevServer({ env: "bench", wranglerArgs: settings() });
 process.on("exit", () => server.stop());
 /** The server every request goes to; the shard phase points it at servers of its own. */
 let base = server.base;
@@ -342,7 +343,7 @@ await measure(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", () =>
 // so this shows what sharding costs (stealing, more objects), not the scaling it buys in production.
 console.log("shards");
 for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
-  const sharded = await startDevServer({ wranglerArgs: settings([["SHARDS_PER_REGION", [shards]]]) });
+  const sharded = await startDevServer({ env: "bench", wranglerArgs: settings([["SHARDS_PER_REGION", [shards]]]) });
   base = sharded.base;
   serverPid = sharded.pid;
   await registerMiners();

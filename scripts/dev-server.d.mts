@@ -28,6 +28,8 @@ export interface DevServerOptions {
   varsFile?: string;
   /** Settings (NAME → value) written over the example's into the vars file when it does not exist yet. */
   vars?: Record<string, string>;
+  /** A wrangler.toml environment for the migrations and the server, e.g. "bench" (rate limits no load test reaches). */
+  env?: string;
   /** Passed on to `wrangler dev`, e.g. `["--var", "NAME:value"]` (overrides the vars file). */
   wranglerArgs?: string[];
   /** Port to listen on; default: a free one. A restart passes its predecessor's, so clients keep their URL. */

@@ -50,14 +50,16 @@ export function firstKey(vars, name) {
  * group (script, wrangler, workerd) and removes the temp directory; `kill()` SIGKILLs the group at once,
  * as a crash would, and removes it too. Both are safe to call twice. A `stateDir` or `varsFile` the
  * caller names is kept; `vars` (NAME → value) go into the vars file when it does not exist yet;
- * `wranglerArgs` go on to `wrangler dev` (e.g. `--var NAME:value`, which overrides the vars file).
- * `port` (default: a free one) lets a restart listen where its clients already point.
+ * `env` names a wrangler.toml environment (e.g. "bench"); `wranglerArgs` go on to `wrangler dev`
+ * (e.g. `--var NAME:value`, which overrides the vars file). `port` (default: a free one) lets a
+ * restart listen where its clients already point.
  */
 export async function startDevServer({
   timeoutMs = 120_000,
   stateDir,
   varsFile: keptVarsFile,
   vars,
+  env: wranglerEnv,
   wranglerArgs = [],
   port: wantedPort,
 } = {}) {
@@ -69,9 +71,12 @@ export async function startDevServer({
   }
   const port = wantedPort ?? (await freePort());
   const env = { ...process.env, PERSIST_DIR: stateDir ? resolve(stateDir) : join(workDir, "state"), DEV_VARS_FILE: varsFile };
+  // As a developer's shell would run it: vitest's NODE_ENV=test, for one, makes wrangler behave otherwise.
   delete env.PORT;
+  delete env.NODE_ENV;
+  const envArgs = wranglerEnv ? ["--env", wranglerEnv] : [];
   // detached: the script, wrangler and workerd share a new process group that stop() ends whole.
-  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...wranglerArgs], {
+  const child = spawn(process.execPath, [join(ROOT, "scripts", "dev.mjs"), "--port", String(port), ...envArgs, ...wranglerArgs], {
     cwd: ROOT,
     env,
     detached: true,

@@ -4,9 +4,12 @@
 //      random receipt seeds, so keys and signed receipts work out of the box;
 //   2. applies the D1 migrations to the local database (never prompts);
 //   3. starts `wrangler dev` on 127.0.0.1 and says where it listens once GET /v1/health answers.
-// Options: --port N or PORT (default 8787); PERSIST_DIR: local state directory (default .wrangler/state);
-// DEV_VARS_FILE: use (and create if missing) this vars file instead of .dev.vars. Other arguments go to
-// `wrangler dev`. SIGINT/SIGTERM are passed on to wrangler, and this script exits with wrangler's code.
+// Options: --port N or PORT (default 8787); --env NAME: a wrangler.toml environment for the migrations
+// and the server (e.g. `--env bench`: rate limits no load test reaches); PERSIST_DIR: local state
+// directory (default .wrangler/state); DEV_VARS_FILE: use (and create if missing) this vars file instead
+// of .dev.vars. Other arguments go to `wrangler dev`. SIGINT/SIGTERM are passed on to wrangler, and this
+// script exits with wrangler's code. Wrangler's download of the `Request.cf` placeholder is turned off
+// (CLOUDFLARE_CF_FETCH_ENABLED=false) so that it runs offline without a warning; it uses its built-in one.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -23,16 +26,21 @@ function fail(message) {
   process.exit(1);
 }
 
-// Arguments: --port N / --port=N; anything else is passed to `wrangler dev`.
+// Arguments: --port N / --port=N, --env NAME / --env=NAME / -e NAME; anything else is passed to `wrangler dev`.
 let port = process.env.PORT || "8787";
+let wranglerEnv = null;
 const passThrough = [];
 for (let i = 2; i < process.argv.length; i++) {
   const arg = process.argv[i];
   if (arg === "--port") port = process.argv[++i] ?? "";
   else if (arg.startsWith("--port=")) port = arg.slice("--port=".length);
+  else if (arg === "--env" || arg === "-e") wranglerEnv = process.argv[++i] ?? "";
+  else if (arg.startsWith("--env=")) wranglerEnv = arg.slice("--env=".length);
   else passThrough.push(arg);
 }
 if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) fail(`bad port "${port}"`);
+if (wranglerEnv !== null && !/^[a-z0-9_-]+$/.test(wranglerEnv)) fail(`bad environment name "${wranglerEnv}"`);
+const envArgs = wranglerEnv ? ["--env", wranglerEnv] : [];
 
 // 1. The vars file. An existing one is never touched.
 const varsFile = process.env.DEV_VARS_FILE ? resolve(process.env.DEV_VARS_FILE) : join(root, ".dev.vars");
@@ -56,7 +64,7 @@ function wrangler(args, options = {}) {
   child = spawn(nodeBin, [wranglerJs, ...args], {
     cwd: root,
     stdio: options.stdio ?? "inherit",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", ...options.env },
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env, WRANGLER_SEND_METRICS: "false", ...options.env },
   });
   return new Promise((done) => {
     child.on("error", (err) => fail(`could not start wrangler: ${err.message}`));
@@ -94,7 +102,7 @@ async function announceWhenReady(url, exited) {
 if (!(await portIsFree())) fail(`${HOST}:${port} is in use; pick another with --port N or PORT=N`);
 
 // 2. Local D1 migrations. CI=true and no stdin make wrangler skip its confirmation prompt.
-const migrated = await wrangler(["d1", "migrations", "apply", "DB", "--local", ...persist], {
+const migrated = await wrangler(["d1", "migrations", "apply", "DB", "--local", ...envArgs, ...persist], {
   stdio: ["ignore", "inherit", "inherit"],
   env: { CI: "true" },
 });
@@ -103,7 +111,7 @@ if (migrated !== 0) process.exit(migrated);
 // 3. The dev server.
 const envFile = process.env.DEV_VARS_FILE ? ["--env-file", varsFile] : [];
 let running = true;
-const served = wrangler(["dev", "--ip", HOST, "--port", port, ...persist, ...envFile, ...passThrough]);
+const served = wrangler(["dev", "--ip", HOST, "--port", port, ...envArgs, ...persist, ...envFile, ...passThrough]);
 served.then(() => (running = false));
 announceWhenReady(`http://${HOST}:${port}`, () => !running);
 process.exit(await served);

@@ -33,12 +33,12 @@ export async function renderMetrics(c: Context<AppEnv>): Promise<string> {
     family(
       "edge_coordinator_jobs",
       "Jobs by state.",
-      JOB_STATES.map((s) => [{ state: s }, jobs.byState[s] ?? 0]),
+      JOB_STATES.map((s) => [{ state: s }, jobs.byState[s]]),
     ),
     family(
       "edge_coordinator_miners",
       "Miners by status.",
-      MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s] ?? 0]),
+      MINER_STATUSES.map((s) => [{ status: s }, miners.byStatus[s]]),
     ),
     family(
       "edge_coordinator_region_queued_jobs",

@@ -17,6 +17,7 @@ import {
   setD1Failing,
   T0,
 } from "../helpers/region";
+import { captureWarnings } from "../helpers/warnings";
 
 const HEARTBEAT_TIMEOUT_MS = 30_000;
 
@@ -195,6 +196,7 @@ describe("drain", () => {
 
 describe("DO and D1 convergence", () => {
   it("keeps every change in the outbox while D1 fails and converges in order after it recovers", async () => {
+    const warnings = captureWarnings();
     const { name, stub, api, call } = await regionWithMiner({ at: T0 });
     await setD1Failing(stub, true);
     const job = newJob(name);
@@ -210,9 +212,13 @@ describe("DO and D1 convergence", () => {
     expect(await outboxSize(stub)).toBe(0);
     expect(await d1Job(job.jobId)).toMatchObject({ state: "COMPLETED", version: 3 });
     expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "completed"]);
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const line of warnings)
+      expect(JSON.parse(line)).toMatchObject({ msg: "outbox flush failed; will retry", error: "Error: injected D1 outage" });
   });
 
   it("keeps queue, leases and pending outbox across an eviction", async () => {
+    const warnings = captureWarnings();
     const { name, stub, api, call } = await regionWithMiner({ at: T0 });
     const leased = newJob(name, { priority: 10 });
     const queuedJob = newJob(name);
@@ -231,6 +237,7 @@ describe("DO and D1 convergence", () => {
     expect(await outboxSize(stub)).toBe(0);
     expect(await d1Job(queuedJob.jobId)).toMatchObject({ state: "CANCELED" });
     expect(await d1Job(leased.jobId)).toMatchObject({ state: "COMPLETED" });
+    expect(warnings.map((line) => JSON.parse(line).msg)).toEqual(["outbox flush failed; will retry"]);
   });
 
   it("fails a parked long-poll cleanly when the DO is reset", async () => {

@@ -1,8 +1,10 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { expect, it } from "vitest";
 import { pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
+import { captureWarnings } from "../helpers/warnings";
 
 it("answers a parked long-poll with 204 when its region DO is reset, and the next poll gets work", async () => {
+  const warnings = captureWarnings();
   const minerId = uniqueName("m");
   await registerMiner(minerId, { region: "local" });
   const started = Date.now();
@@ -16,4 +18,5 @@ it("answers a parked long-poll with 204 when its region DO is reset, and the nex
   const again = await pollAs(minerId);
   expect(again.status).toBe(200);
   expect(again.body.job_id).toBe(job.body.job_id);
+  expect(warnings.map((line) => JSON.parse(line).msg)).toEqual(["parked poll interrupted"]);
 });

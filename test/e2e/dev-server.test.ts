@@ -119,6 +119,14 @@ describe("npm start (scripts/dev.mjs) serves a whole job over HTTP", () => {
     expect(res.body).toMatchObject({ status: "ok", env: "development" });
   });
 
+  it("started offline without a warning (no Request.cf download, types in step with wrangler.toml)", () => {
+    const warnings = server!
+      .output()
+      .split("\n")
+      .filter((line) => /warn|Unable to fetch|out of date/i.test(line));
+    expect(warnings).toEqual([]);
+  });
+
   it("registers a miner", async () => {
     const res = await call("POST", "/v1/miners/register", minerKey, {
       capabilities: { gpus: [{ name: "A100", memory_mb: 81920 }], cuda: "12.4", models: ["llama3"] },

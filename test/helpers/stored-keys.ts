@@ -15,7 +15,8 @@ export interface StoredKey {
 
 const randomHex = (): string => crypto.randomUUID().replaceAll("-", "");
 
-export async function storeKey(role: Role, options: { hmacSealedWith?: string } = {}): Promise<StoredKey> {
+/** `source: "env"` stores it as the row of a bootstrap key, as the coordinator records those. */
+export async function storeKey(role: Role, options: { hmacSealedWith?: string; source?: "env" | "admin" } = {}): Promise<StoredKey> {
   const key = `ec_${role}_${randomHex()}`;
   const hmacSecret = options.hmacSealedWith ? randomHex() : null;
   const keyId = `key_${randomHex().slice(0, 16)}`;
@@ -25,7 +26,7 @@ export async function storeKey(role: Role, options: { hmacSealedWith?: string } 
     principalId: `${PRINCIPAL_PREFIX[role]}_${randomHex().slice(0, 16)}`,
     role,
     name: `stored ${role} key`,
-    source: "admin",
+    source: options.source ?? "admin",
     hmacSecret: hmacSecret && options.hmacSealedWith ? await sealSecret(options.hmacSealedWith, hmacSecret) : null,
     createdAt: Date.now(),
     lastUsedAt: null,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as keyRoutes from "../../src/routes/admin/keys.routes";
 import { call, callRoute, uniqueName } from "../helpers/api";
 import { signV1, signV2 } from "../helpers/signing";
+import { storeKey } from "../helpers/stored-keys";
 
 async function createKey(body: Record<string, unknown>) {
   const res = await callRoute(keyRoutes.createKey, { key: "admin", body });
@@ -83,6 +84,17 @@ describe("admin key management", () => {
     const envKey = list.body.items.find((k: { source: string }) => k.source === "env");
     expect((await call("DELETE", `/v1/admin/keys/${envKey.key_id}`, { key: "admin" })).status).toBe(409);
     expect((await call("DELETE", "/v1/admin/keys/key_nope", { key: "admin" })).status).toBe(404);
+  });
+
+  it("refuses a bootstrap key once it is removed from the environment, and lists it no more", async () => {
+    // The row the coordinator recorded while the key was a bootstrap key; the environment no longer has it.
+    const removed = await storeKey("admin", { source: "env" });
+    expect((await withKey(removed.key, "GET", "/v1/admin/stats")).status).toBe(401);
+    const list = await call("GET", "/v1/admin/keys?limit=100", { key: "admin" });
+    expect(list.body.items.map((k: { key_id: string }) => k.key_id)).not.toContain(removed.keyId);
+    expect(list.body.items.filter((k: { source: string }) => k.source === "env").map((k: { role: string }) => k.role)).toEqual(
+      expect.arrayContaining(["client", "miner", "admin"]),
+    );
   });
 
   it("refuses bad create bodies with 422", async () => {

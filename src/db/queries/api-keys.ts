@@ -1,13 +1,18 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or } from "drizzle-orm";
 import { decodeCursor, pageOf } from "../../lib/cursor";
 import type { Db } from "../client";
 import { type ApiKeyRow, apiKeys } from "../schema";
 
+/**
+ * An admin-created key that is not revoked. Bootstrap keys (source "env") are never found here: they
+ * are valid only while they are in the environment, which authenticate() checks first; their rows
+ * stay behind when they are removed from it.
+ */
 export async function findActiveKey(db: Db, keyHash: string) {
   return db
     .select({ keyId: apiKeys.keyId, principalId: apiKeys.principalId, role: apiKeys.role, hmacSecret: apiKeys.hmacSecret })
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), eq(apiKeys.source, "admin"), isNull(apiKeys.revokedAt)))
     .get();
 }
 
@@ -15,12 +20,18 @@ export async function insertKey(db: Db, row: ApiKeyRow): Promise<void> {
   await db.insert(apiKeys).values(row).onConflictDoNothing();
 }
 
-export async function selectKeys(db: Db, limit: number, cursor?: string) {
+/** Admin-created keys, and the bootstrap keys whose hashes are given (those still in the environment). */
+export async function selectKeys(db: Db, bootstrapHashes: string[], limit: number, cursor?: string) {
   const after = cursor ? decodeCursor<[string]>(cursor, ["string"])[0] : undefined;
   const rows = await db
     .select()
     .from(apiKeys)
-    .where(after === undefined ? undefined : gt(apiKeys.keyId, after))
+    .where(
+      and(
+        or(eq(apiKeys.source, "admin"), inArray(apiKeys.keyHash, bootstrapHashes)),
+        after === undefined ? undefined : gt(apiKeys.keyId, after),
+      ),
+    )
     .orderBy(asc(apiKeys.keyId))
     .limit(limit + 1);
   return pageOf(rows, limit, (last) => [last.keyId]);

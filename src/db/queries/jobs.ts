@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { countsByKey } from "../../lib/counts";
 import { decodeCursor, pageOf } from "../../lib/cursor";
+import { JOB_STATES } from "../../model/job";
 import type { Db } from "../client";
 import { type JobEventRow, type JobRow, jobEvents, jobs } from "../schema";
 
@@ -51,7 +53,7 @@ export async function selectJobEvents(db: Db, jobId: string): Promise<JobEventRo
 
 export async function jobStats(db: Db, now: number) {
   const [byState, byRegion, avg] = await db.batch([
-    db.select({ state: jobs.state, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.state),
+    db.select({ key: jobs.state, n: sql<number>`count(*)` }).from(jobs).groupBy(jobs.state),
     db
       .select({
         region: sql<string>`coalesce(${jobs.queuedRegion}, ${jobs.region})`,
@@ -67,7 +69,7 @@ export async function jobStats(db: Db, now: number) {
       .where(and(eq(jobs.state, "COMPLETED"), sql`${jobs.startedAt} is not null`)),
   ]);
   return {
-    byState: Object.fromEntries(byState.map((r) => [r.state, Number(r.n)])),
+    byState: countsByKey(JOB_STATES, byState),
     byRegion: byRegion.map((r) => ({
       region: r.region,
       queued: Number(r.queued ?? 0),

@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
+import { countsByKey } from "../../lib/counts";
 import { decodeCursor, pageOf } from "../../lib/cursor";
+import { MINER_STATUSES } from "../../model/miner";
 import type { Db } from "../client";
 import { miners } from "../schema";
 
@@ -30,11 +32,11 @@ export async function selectMiners(db: Db, filters: { status?: string; region?: 
 
 export async function minerStats(db: Db) {
   const [byStatus, onlineByRegion] = await db.batch([
-    db.select({ status: miners.status, n: sql<number>`count(*)` }).from(miners).groupBy(miners.status),
+    db.select({ key: miners.status, n: sql<number>`count(*)` }).from(miners).groupBy(miners.status),
     db.select({ region: miners.region, n: sql<number>`count(*)` }).from(miners).where(eq(miners.status, "ONLINE")).groupBy(miners.region),
   ]);
   return {
-    byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+    byStatus: countsByKey(MINER_STATUSES, byStatus),
     onlineByRegion: Object.fromEntries(onlineByRegion.map((r) => [r.region, Number(r.n)])),
   };
 }

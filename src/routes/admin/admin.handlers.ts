@@ -35,7 +35,7 @@ export const stats: Handler<typeof routes.stats> = async (c) => {
   const db = createDb(c.env.DB);
   const [jobs, miners, shards] = await Promise.all([jobStats(db, Date.now()), minerStats(db), collectShardStats(c.env, c.get("config"))]);
   const total = Object.values(jobs.byState).reduce((a, b) => a + b, 0);
-  const finished = FINAL_STATES.reduce((n, s) => n + (jobs.byState[s] ?? 0), 0);
+  const finished = FINAL_STATES.reduce((n, s) => n + jobs.byState[s], 0);
   const regionNames = new Set([...c.get("config").regions.map((r) => r.name), ...jobs.byRegion.map((r) => r.region)]);
   return c.json(
     {

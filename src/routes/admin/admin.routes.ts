@@ -72,19 +72,26 @@ export const stats = apiRoute({
         jobs: z
           .object({
             total: z.number().int().openapi({ description: "Every job D1 knows", example: 120 }),
-            by_state: z
-              .record(z.string(), z.number().int())
-              .openapi({ description: "Jobs per state (states with none left out)", example: { QUEUED: 4, COMPLETED: 116 } }),
+            by_state: z.record(JobState, z.number().int()).openapi({
+              description: "Jobs per state, every state (0 for one with none)",
+              example: { QUEUED: 4, RUNNING: 0, COMPLETED: 116, FAILED: 0, CANCELED: 0, EXPIRED: 0 },
+            }),
             active: z.number().int().openapi({ description: "Jobs not yet in a final state", example: 4 }),
           })
-          .openapi({ description: "Job counts", example: { total: 120, by_state: { QUEUED: 4, COMPLETED: 116 }, active: 4 } }),
+          .openapi({
+            description: "Job counts",
+            example: { total: 120, by_state: { QUEUED: 4, RUNNING: 0, COMPLETED: 116, FAILED: 0, CANCELED: 0, EXPIRED: 0 }, active: 4 },
+          }),
         miners: z
           .object({
             by_status: z
-              .record(z.string(), z.number().int())
-              .openapi({ description: "Miners per status", example: { ONLINE: 3, OFFLINE: 1 } }),
+              .record(MinerStatus, z.number().int())
+              .openapi({
+                description: "Miners per status, every status (0 for one with none)",
+                example: { ONLINE: 3, DRAINING: 0, OFFLINE: 1 },
+              }),
           })
-          .openapi({ description: "Miner counts", example: { by_status: { ONLINE: 3, OFFLINE: 1 } } }),
+          .openapi({ description: "Miner counts", example: { by_status: { ONLINE: 3, DRAINING: 0, OFFLINE: 1 } } }),
         regions: z
           .array(
             z

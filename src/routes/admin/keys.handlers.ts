@@ -1,5 +1,5 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import { forgetCachedKey, hashKey } from "../../auth/keys";
+import { bootstrapKeys, forgetCachedKey, hashKey } from "../../auth/keys";
 import { PRINCIPAL_PREFIX, type Role } from "../../auth/principal";
 import { sealSecret, tryOpenSecret } from "../../auth/secret-box";
 import { createDb } from "../../db/client";
@@ -62,8 +62,9 @@ export const createKey: Handler<typeof routes.createKey> = async (c) => {
 
 export const listKeys: Handler<typeof routes.listKeys> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await selectKeys(createDb(c.env.DB), limit, cursor);
-  const secretsKeyHex = c.get("config").secretsEncryptionKeyHex;
+  const config = c.get("config");
+  const page = await selectKeys(createDb(c.env.DB), [...(await bootstrapKeys(config)).keys()], limit, cursor);
+  const secretsKeyHex = config.secretsEncryptionKeyHex;
   const items = await Promise.all(page.items.map((row) => keyView(row, secretsKeyHex)));
   return c.json({ items, next_cursor: page.nextCursor }, 200);
 };

@@ -1,0 +1,17 @@
+// Tests that make the coordinator fail on purpose (a D1 outage, a reset Durable Object) make it log
+// warnings. A test captures them instead, and asserts that they were logged, so that `npm test` prints
+// only warnings nobody expected. Captured lines are still scanned for leaked secrets.
+import { onTestFinished, vi } from "vitest";
+import { scanForSecrets } from "./leak-scan";
+
+/** console.warn lines from now to the end of the current test, captured instead of printed. */
+export function captureWarnings(): string[] {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
+    const line = args.map((arg) => (typeof arg === "string" ? arg : String(arg))).join(" ");
+    scanForSecrets("console.warn", line);
+    lines.push(line);
+  });
+  onTestFinished(() => spy.mockRestore());
+  return lines;
+}
