@@ -60,7 +60,7 @@ const ERRORS: Record<ErrorCode, { meaning: string; message: string }> = {
 };
 
 /** The wire codes a status can carry, from the one code → status table. */
-export function codesOfStatus(status: number): string[] {
+function codesOfStatus(status: number): string[] {
   const codes = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter((code) => STATUS_BY_CODE[code] === status).map(wireCode);
   return [...new Set(codes)];
 }

@@ -359,4 +359,5 @@ export const jobEvents = apiRoute({
     },
   },
   errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND"],
+  errorMeanings: { INVALID_PAYLOAD: "after or Last-Event-ID is not a whole number (0 or more)" },
 });

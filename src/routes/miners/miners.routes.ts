@@ -366,5 +366,7 @@ export const progress = apiRoute({
   errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND", "MINER_NOT_FOUND", "LEASE_LOST"],
   errorMeanings: {
     PAYLOAD_TOO_LARGE: `the body is over 1 MiB, or the job's progress events would store more than ${MAX_PROGRESS_BYTES_PER_JOB} bytes (details name output or progress)`,
+    LEASE_LOST:
+      "the job is no longer leased to this miner under lease_id (a job canceled or expired under it is answered 200 with canceled: true)",
   },
 });
