@@ -60,5 +60,5 @@ export type Verdict = JsonBody<operations["verifyReceipt"], 200>;
 
 /** The one error shape of every 4xx and 5xx answer. */
 export type ErrorBody = Schemas["Error"];
-/** Every error code the coordinator documents, from the per-status error schemas (Error404, …). */
-export type ErrorCode = NonNullable<Schemas[Extract<keyof Schemas, `Error${number}`>]["error"]>["code"];
+/** Every error code the coordinator documents, from its error schemas (Error429, Error404MinerNotFound, …). */
+export type ErrorCode = NonNullable<Schemas[Extract<keyof Schemas, `Error${number}${string}`>]["error"]>["code"];
