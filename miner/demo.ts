@@ -76,7 +76,7 @@ async function main(): Promise<boolean> {
       // Their notes (registration, drain) are shown; their status lines are summed up at the end.
       miners.push(spawnMiner(args, (line) => line.startsWith("miner:") && say(`  [${m.id}] ${line.slice("miner: ".length)}`)));
     }
-    await Promise.all(miners.map((miner) => miner.waitFor(/registered as/)));
+    await Promise.all(miners.map((miner) => miner.waitFor(/registered as/, 60_000)));
 
     const client = new CoordinatorClient({ baseUrl: server.base, apiKey: CLIENT_KEY });
     const batch: BatchJob[] = [];
