@@ -3896,7 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404JobNotFound"];
                 };
             };
-            /** @description INVALID_PAYLOAD: invalid input: details name each bad field by its dotted path. */
+            /** @description INVALID_PAYLOAD: after or Last-Event-ID is not a whole number (0 or more). */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4808,7 +4808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404JobNotFoundMinerNotFound"];
                 };
             };
-            /** @description LEASE_LOST: the job is no longer leased to this miner, or lease_id is not its current lease. */
+            /** @description LEASE_LOST: the job is no longer leased to this miner under lease_id (a job canceled or expired under it is answered 200 with canceled: true). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -5050,7 +5050,11 @@ export interface operations {
                          *       "total": 120,
                          *       "by_state": {
                          *         "QUEUED": 4,
-                         *         "COMPLETED": 116
+                         *         "RUNNING": 0,
+                         *         "COMPLETED": 116,
+                         *         "FAILED": 0,
+                         *         "CANCELED": 0,
+                         *         "EXPIRED": 0
                          *       },
                          *       "active": 4
                          *     }
@@ -5062,14 +5066,23 @@ export interface operations {
                              */
                             total: number;
                             /**
-                             * @description Jobs per state (states with none left out)
+                             * @description Jobs per state, every state (0 for one with none)
                              * @example {
                              *       "QUEUED": 4,
-                             *       "COMPLETED": 116
+                             *       "RUNNING": 0,
+                             *       "COMPLETED": 116,
+                             *       "FAILED": 0,
+                             *       "CANCELED": 0,
+                             *       "EXPIRED": 0
                              *     }
                              */
                             by_state: {
-                                [key: string]: number;
+                                QUEUED?: number;
+                                RUNNING?: number;
+                                COMPLETED?: number;
+                                FAILED?: number;
+                                CANCELED?: number;
+                                EXPIRED?: number;
                             };
                             /**
                              * @description Jobs not yet in a final state
@@ -5082,20 +5095,24 @@ export interface operations {
                          * @example {
                          *       "by_status": {
                          *         "ONLINE": 3,
+                         *         "DRAINING": 0,
                          *         "OFFLINE": 1
                          *       }
                          *     }
                          */
                         miners: {
                             /**
-                             * @description Miners per status
+                             * @description Miners per status, every status (0 for one with none)
                              * @example {
                              *       "ONLINE": 3,
+                             *       "DRAINING": 0,
                              *       "OFFLINE": 1
                              *     }
                              */
                             by_status: {
-                                [key: string]: number;
+                                ONLINE?: number;
+                                DRAINING?: number;
+                                OFFLINE?: number;
                             };
                         };
                         /** @description Per region, counted where jobs are queued now */
