@@ -88,6 +88,9 @@ export default defineConfig(async () => {
             name: "e2e",
             include: ["test/e2e/**/*.test.ts"],
             environment: "node",
+            // Each file starts real wrangler dev servers; one file at a time keeps the crash test's
+            // recovery deadline about the coordinator, not about other servers starting beside it.
+            fileParallelism: false,
             // The crash test reads the Durable Objects' SQLite files with node:sqlite, which Node 22
             // announces as experimental on every run.
             execArgv: ["--disable-warning=ExperimentalWarning"],

@@ -5077,11 +5077,35 @@ export interface operations {
                              *     }
                              */
                             by_state: {
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 QUEUED?: number;
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 RUNNING?: number;
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 COMPLETED?: number;
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 FAILED?: number;
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 CANCELED?: number;
+                                /**
+                                 * @description Jobs in that state
+                                 * @example 4
+                                 */
                                 EXPIRED?: number;
                             };
                             /**
@@ -5110,8 +5134,20 @@ export interface operations {
                              *     }
                              */
                             by_status: {
+                                /**
+                                 * @description Miners with that status
+                                 * @example 3
+                                 */
                                 ONLINE?: number;
+                                /**
+                                 * @description Miners with that status
+                                 * @example 3
+                                 */
                                 DRAINING?: number;
+                                /**
+                                 * @description Miners with that status
+                                 * @example 3
+                                 */
                                 OFFLINE?: number;
                             };
                         };

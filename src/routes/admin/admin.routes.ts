@@ -72,7 +72,7 @@ export const stats = apiRoute({
         jobs: z
           .object({
             total: z.number().int().openapi({ description: "Every job D1 knows", example: 120 }),
-            by_state: z.record(JobState, z.number().int()).openapi({
+            by_state: z.record(JobState, z.number().int().openapi({ description: "Jobs in that state", example: 4 })).openapi({
               description: "Jobs per state, every state (0 for one with none)",
               example: { QUEUED: 4, RUNNING: 0, COMPLETED: 116, FAILED: 0, CANCELED: 0, EXPIRED: 0 },
             }),
@@ -84,12 +84,10 @@ export const stats = apiRoute({
           }),
         miners: z
           .object({
-            by_status: z
-              .record(MinerStatus, z.number().int())
-              .openapi({
-                description: "Miners per status, every status (0 for one with none)",
-                example: { ONLINE: 3, DRAINING: 0, OFFLINE: 1 },
-              }),
+            by_status: z.record(MinerStatus, z.number().int().openapi({ description: "Miners with that status", example: 3 })).openapi({
+              description: "Miners per status, every status (0 for one with none)",
+              example: { ONLINE: 3, DRAINING: 0, OFFLINE: 1 },
+            }),
           })
           .openapi({ description: "Miner counts", example: { by_status: { ONLINE: 3, DRAINING: 0, OFFLINE: 1 } } }),
         regions: z
