@@ -8,7 +8,7 @@
 //      inherit bindings, and would deploy that environment without it);
 //   3. each bundle stays within the size budget below. Sizes are printed per environment.
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
@@ -16,10 +16,11 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const KiB = 1024;
-// About 1.6 times today's bundle (1.28 MiB, 246 KiB gzip). Cloudflare's own limit is far higher
-// (3 MiB gzip on the free plan); this one exists to notice a dependency that bloats the Worker,
-// whose whole bundle is parsed at every cold start.
-const BUDGET = { raw: 2048 * KiB, gzip: 400 * KiB };
+// What wrangler would upload: the bundle and every module beside it (the API reference page's script
+// is one; source maps are not uploaded). Today about 6.0 MiB, 1.6 MiB gzipped module by module, most
+// of it Scalar's script. Under Cloudflare's limit (3 MiB gzipped on the free plan) with room to spare;
+// it exists to notice a dependency that bloats the Worker, whose modules are parsed at every cold start.
+const BUDGET = { raw: 8192 * KiB, gzip: 2048 * KiB };
 
 const wranglerJs = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 
@@ -63,8 +64,13 @@ for (const [i, env] of environments.entries()) {
     continue;
   }
   if (/\[(WARNING|ERROR)\]/.test(run.output)) fail(`${label}: wrangler warned about the configuration`, run.output);
-  const bundle = readFileSync(join(outdirOf(env), "index.js"));
-  const size = { raw: bundle.length, gzip: gzipSync(bundle).length };
+  const modules = readdirSync(outdirOf(env))
+    .filter((name) => name !== "README.md" && !name.endsWith(".map"))
+    .map((name) => readFileSync(join(outdirOf(env), name)));
+  const size = {
+    raw: modules.reduce((sum, bytes) => sum + bytes.length, 0),
+    gzip: modules.reduce((sum, bytes) => sum + gzipSync(bytes).length, 0),
+  };
   const over = Object.keys(BUDGET).filter((k) => size[k] > BUDGET[k]);
   console.log(
     `  ${label.padEnd(12)} ${kib(size.raw).padStart(12)} raw ${kib(size.gzip).padStart(11)} gzip${over.length ? "  OVER BUDGET" : ""}`,
