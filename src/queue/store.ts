@@ -193,9 +193,13 @@ export class Store {
 
   /** Those of the jobs this shard holds only as forwarding records. */
   movedAway(jobIds: readonly string[]): string[] {
-    return jobIds.filter(
-      (jobId) => this.sql.exec<{ state: string }>("SELECT state FROM jobs WHERE job_id = ?", jobId).toArray()[0]?.state === "MOVED",
-    );
+    return this.sql
+      .exec<{ job_id: string }>(
+        "SELECT job_id FROM jobs WHERE state = 'MOVED' AND job_id IN (SELECT value FROM json_each(?))",
+        JSON.stringify(jobIds),
+      )
+      .toArray()
+      .map((r) => r.job_id);
   }
 
   deleteHandoffs(jobIds: readonly string[]): void {
