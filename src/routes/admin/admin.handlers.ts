@@ -1,8 +1,8 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import { createDb } from "../../db/client";
+import { createDb, type Db } from "../../db/client";
 import { jobStats, selectJob, selectJobEvents, selectJobs } from "../../db/queries/jobs";
 import { minerStats, selectMiners } from "../../db/queries/miners";
-import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
+import { appendReceipt, latestReceipt, listReceipts } from "../../db/queries/receipts";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
@@ -13,6 +13,7 @@ import { loadReceiptKeyring } from "../../receipts/keyring";
 import { reissue } from "../../receipts/reissue";
 import { collectShardStats } from "../../routing/shard-stats";
 import { jobView } from "../jobs/job-view";
+import { followJob } from "../jobs/jobs.handlers";
 import type * as routes from "./admin.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
@@ -74,8 +75,7 @@ export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
 export const getJob: Handler<typeof routes.getJob> = async (c) => {
   const db = createDb(c.env.DB);
   const { job_id: jobId } = c.req.valid("param");
-  const job = await selectJob(db, jobId);
-  if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  const job = await anyJob(db, jobId);
   const events = (await selectJobEvents(db, jobId)).map((e) => ({
     seq: e.seq,
     type: e.type,
@@ -86,7 +86,27 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
     lease_id: e.leaseId,
     detail: e.detail ?? null,
   }));
-  return c.json({ ...jobView(job), client_id: job.clientId, events }, 200);
+  return c.json({ ...jobView(job), client_id: job.clientId, payload: job.payload, result: job.result ?? null, events }, 200);
+};
+
+async function anyJob(db: Db, jobId: string) {
+  const job = await selectJob(db, jobId);
+  if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  return job;
+}
+
+export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c) => {
+  const db = createDb(c.env.DB);
+  const job = await anyJob(db, c.req.valid("param").job_id);
+  const { limit, cursor } = c.req.valid("query");
+  const page = await listReceipts(db, job.jobId, limit, cursor);
+  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+};
+
+export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
+  const job = await anyJob(createDb(c.env.DB), c.req.valid("param").job_id);
+  return followJob(c, job, c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after);
 };
 
 export const listMiners: Handler<typeof routes.listMiners> = async (c) => {

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiRoute, jsonResponse, keyAuth } from "../../http/openapi-errors";
 import { Cursor, JobParams, JobState, JobView, JsonObject, Limit, MinerId, MinerStatus, Page, Receipt } from "../../http/schemas";
+import { jobEventsContract } from "../jobs/jobs.routes";
 
 const tags = ["Admin"];
 const security = keyAuth;
@@ -159,7 +160,7 @@ export const getJob = apiRoute({
   path: "/admin/jobs/{job_id}",
   operationId: "adminGetJob",
   summary: "Get any job, with its history",
-  description: "Any client's job, with every event of its history.",
+  description: "Any client's job, with its payload, its result and every event of its history.",
   tags,
   security,
   request: { params: JobParams },
@@ -167,6 +168,14 @@ export const getJob = apiRoute({
     200: jsonResponse(
       JobView.extend({
         client_id: CLIENT_ID,
+        payload: JsonObject.openapi({
+          description: "The work, exactly as the client submitted it",
+          example: { prompt: "a lighthouse at dusk" },
+        }),
+        result: JsonObject.nullable().openapi({
+          description: "The result the miner submitted; null unless COMPLETED",
+          example: { image_url: "https://example.com/out.png" },
+        }),
         events: z.array(JobEventView).openapi({ description: "Its history, oldest first" }),
       }).openapi("AdminJobDetail", { description: "A job, with its client and its history" }),
       "The job and its history",
@@ -212,4 +221,30 @@ export const reissueReceipt = apiRoute({
     JOB_NOT_FOUND: "the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND)",
     CONFLICT_STATE: "receipts are disabled, or another re-issue of this receipt happened at the same time",
   },
+});
+
+export const listJobReceipts = apiRoute({
+  method: "get",
+  path: "/admin/jobs/{job_id}/receipts",
+  operationId: "adminListJobReceipts",
+  summary: "List any job's receipts",
+  description: "Every receipt issued for any client's job, re-issues included, oldest first, a page at a time.",
+  tags,
+  security,
+  request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first") },
+  errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND", "RECEIPT_NOT_FOUND"],
+  errorMeanings: { RECEIPT_NOT_FOUND: "the job has no receipt (it has not completed, or receipts are disabled)" },
+});
+
+export const jobEvents = apiRoute({
+  method: "get",
+  path: "/admin/jobs/{job_id}/events",
+  operationId: "adminStreamJobEvents",
+  summary: "Follow any job's state changes, progress and output",
+  description:
+    "Any client's job's event stream, exactly as its client gets it from GET /v1/jobs/{job_id}/events: a server-sent event stream, or a WebSocket when the request asks to upgrade; the current state first (or every message after `after` / Last-Event-ID; 0 for the whole history), then every change, job.progress and output.chunk, and result.ready; it ends at a final state.",
+  tags,
+  security,
+  ...jobEventsContract,
 });

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { createDb } from "../../db/client";
 import { selectJob, selectJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
+import type { JobRow } from "../../db/schema";
 import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
@@ -119,7 +120,11 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
   // Last-Event-ID is where an EventSource got to before it reconnected: later than the `after` of its URL.
-  const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after;
+  return followJob(c, job, c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after);
+};
+
+/** A job's event stream (or WebSocket) from `after` on; its client's and the admin route share it. */
+export async function followJob(c: Context<AppEnv>, job: JobRow, after: number | undefined): Promise<Response> {
   const region = jobStub(c.env, c.get("config"), job);
   if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
     const query = new URLSearchParams({
@@ -136,7 +141,7 @@ export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   return new Response(stream, {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
   });
-};
+}
 
 type ForgottenJob = { jobId: string; state: string; updatedAt: number };
 
