@@ -12,6 +12,8 @@ adminRouter
   .openapi(routes.stats, handlers.stats)
   .openapi(routes.listJobs, handlers.listJobs)
   .openapi(routes.getJob, handlers.getJob)
+  .openapi(routes.listJobReceipts, handlers.listJobReceipts)
+  .openapi(routes.jobEvents, handlers.jobEvents)
   .openapi(routes.listMiners, handlers.listMiners)
   .openapi(routes.reissueReceipt, handlers.reissueReceipt)
   .openapi(keyRoutes.createKey, keyHandlers.createKey)
