@@ -1,0 +1,164 @@
+// The operators' dashboard in a real browser against a real `npm start` server (throwaway state and
+// vars, scripts/dev-server.mjs) with the rate limits of wrangler.toml: signing in, a job seen from
+// submit to receipt, a miner drained, a key created and revoked, and the page at 420 px wide. The
+// page must meet no console error, no failed request and no 4xx but the one wrong sign-in.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, firstKey, startDevServer } from "../../scripts/dev-server.mjs";
+import { launch, openPage, screenshot, sidewaysOverflow } from "./chromium";
+
+let server: DevServer;
+let browser: Browser;
+let page: Page;
+let problems: string[];
+let keys: { client: string; miner: string; admin: string };
+
+const GPU = "dashboard-test-gpu";
+const MINER_ID = "rig-dashboard";
+const SIGN_IN_REFUSED = "HTTP 401: /v1/admin/stats";
+
+async function call(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(`${server.base}${path}`, {
+    method,
+    headers: { "X-Api-Key": key, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = await res.json();
+  expect(res.status, JSON.stringify(parsed)).toBeLessThan(300);
+  return parsed;
+}
+
+const asMiner = (path: string, body: unknown) => call("POST", path, keys.miner, body, { "X-Miner-Id": MINER_ID });
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDevServer(), launch()]);
+  keys = {
+    client: firstKey(server.vars, "CLIENT_API_KEYS"),
+    miner: firstKey(server.vars, "MINER_API_KEYS"),
+    admin: firstKey(server.vars, "ADMIN_API_KEYS"),
+  };
+  ({ page, problems } = await openPage(browser));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("the admin dashboard", () => {
+  let jobId = "";
+
+  it("refuses a wrong key at the form, then opens with the right one", async () => {
+    await page.goto(`${server.base}/admin`);
+    await page.fill("#key", "not-a-key");
+    await page.click("#login button[type=submit]");
+    await expect.poll(() => page.textContent("#login-error")).toContain("This key was not accepted");
+    expect(await page.isVisible("#login-error")).toBe(true);
+    expect(await page.isHidden("#dashboard")).toBe(true);
+
+    await page.fill("#key", keys.admin);
+    await page.click("#login button[type=submit]");
+    await page.waitForSelector("#dashboard", { state: "visible" });
+    expect(await page.isHidden("#login")).toBe(true);
+    const cards = await page.$$eval("#job-cards .card span", (spans) => spans.map((s) => s.textContent));
+    expect(cards).toEqual(expect.arrayContaining(["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELED", "EXPIRED"]));
+    expect(await page.textContent('#job-cards [data-card="FAILED"] strong')).toBe("0");
+    const minerCards = await page.$$eval("#miner-cards .card span", (spans) => spans.map((s) => s.textContent));
+    expect(minerCards).toEqual(expect.arrayContaining(["ONLINE", "DRAINING", "OFFLINE"]));
+    await page.waitForSelector("#charts figure.chart canvas");
+    expect(await page.$$eval("#charts figure.chart", (figures) => figures.map((f) => f.getAttribute("data-chart")))).toEqual([
+      "Queue depth",
+      "Finished per minute",
+      "Wait time (ms)",
+      "Run time (ms)",
+    ]);
+  });
+
+  it("shows a job submitted over HTTP in the table, and its details in the dialog", async () => {
+    jobId = (await call("POST", "/v1/jobs", keys.client, { payload: { prompt: "seen from the dashboard" }, constraints: { gpu: GPU } }))
+      .job_id;
+    await page.selectOption("#job-filters select[name=state]", "QUEUED");
+    const row = `#jobs tr[data-job-id="${jobId}"]`;
+    await page.waitForSelector(row);
+    expect(await page.textContent(row)).toContain("QUEUED");
+    expect(await page.getAttribute(`${row} time`, "title")).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await page.textContent(`${row} time`)).toMatch(/^(\d+ s ago|just now)$/);
+
+    await page.click(row);
+    await page.waitForSelector("#job-detail[open]");
+    await expect.poll(() => page.textContent("#job-payload")).toContain("seen from the dashboard");
+    expect(await page.textContent("#job-events")).toContain("submitted");
+    expect(await page.isEnabled("#job-cancel")).toBe(true);
+    expect(await page.isDisabled("#job-reissue")).toBe(true);
+  });
+
+  it("streams the job's output into the open dialog, then shows its result and receipts, verified and re-issued", async () => {
+    await call("POST", "/v1/miners/register", keys.miner, { miner_id: MINER_ID, capabilities: { gpus: [{ name: GPU, memory_mb: 1 }] } });
+    const lease = await asMiner("/v1/miners/poll", { max_wait_seconds: 5 });
+    expect(lease.job_id).toBe(jobId);
+    await asMiner(`/v1/miners/${jobId}/progress`, { lease_id: lease.lease_id, seq: 0, progress: 0.5, output: "hello from the miner" });
+    await expect.poll(() => page.textContent("#job-output")).toContain("hello from the miner");
+    expect(await page.textContent("#job-progress")).toContain("50%");
+
+    await asMiner(`/v1/miners/${jobId}/result`, { result: { answer: 42 }, lease_id: lease.lease_id });
+    await expect.poll(() => page.textContent("#job-result"), { timeout: 10_000 }).toContain('"answer": 42');
+    await page.waitForSelector("#job-receipts .receipt");
+    await page.click("#job-receipts .receipt button");
+    await expect.poll(() => page.textContent("#job-receipts .receipt")).toContain("valid: signature and keys check out");
+
+    await page.click("#job-reissue");
+    await expect.poll(() => page.$$("#job-receipts .receipt").then((r) => r.length)).toBe(2);
+    expect(await page.textContent("#job-action-result")).toContain("re-issued as");
+    await screenshot(page, "job-detail");
+    await page.click("#job-detail-close");
+    expect(await page.isHidden("#job-detail")).toBe(true);
+    await page.selectOption("#job-filters select[name=state]", "");
+  });
+
+  it("drains and undrains a miner from its row", async () => {
+    const row = `#miners tr[data-miner-id="${MINER_ID}"]`;
+    await page.waitForSelector(row, { timeout: 15_000 });
+    expect(await page.textContent(row)).toContain(GPU);
+    await page.click(`${row} button[data-action=drain]`);
+    await expect.poll(() => page.textContent(`${row} .state`)).toBe("DRAINING");
+    await page.click(`${row} button[data-action=undrain]`);
+    await expect.poll(() => page.textContent(`${row} .state`)).toBe("ONLINE");
+  });
+
+  it("creates a key whose secret it shows once, and revokes it", async () => {
+    await page.selectOption("#key-create select[name=role]", "client");
+    await page.fill("#key-create input[name=name]", "made in the browser test");
+    await page.click("#key-create button[type=submit]");
+    await page.waitForSelector("#key-secret", { state: "visible" });
+    const secret = (await page.$$eval("#key-secret-values dd", (dds) => dds.map((d) => d.textContent ?? "")))[2]!;
+    expect(secret.length).toBeGreaterThan(20);
+    const keyId = await page.getAttribute('#keys tr:has-text("made in the browser test")', "data-key-id");
+    await page.click("#key-secret-done");
+    expect(await page.isHidden("#key-secret")).toBe(true);
+    expect(await page.content()).not.toContain(secret);
+
+    const revoke = `#keys tr[data-key-id="${keyId}"] button`;
+    await page.click(revoke);
+    await page.click(revoke);
+    await expect.poll(() => page.textContent(`#keys tr[data-key-id="${keyId}"]`)).toContain("revoked");
+    await screenshot(page, "dashboard-wide");
+  });
+
+  it("fits a 420 px wide window: tables scroll in their own boxes, the page never sideways", async () => {
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.waitForTimeout(300);
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await screenshot(page, "dashboard-420");
+    await page.click(`#jobs tr[data-job-id="${jobId}"]`);
+    await page.waitForSelector("#job-detail[open]");
+    await expect.poll(() => page.textContent("#job-result")).toContain("answer");
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await screenshot(page, "job-detail-420");
+    await page.click("#job-detail-close");
+  });
+
+  it("met no console error, failed request or error answer but the wrong key's 401", () => {
+    expect(problems.filter((p) => p !== SIGN_IN_REFUSED && !p.startsWith("console: Failed to load resource: the server responded with a status of 401"))).toEqual([]);
+    expect(problems).toContain(SIGN_IN_REFUSED);
+  });
+});
