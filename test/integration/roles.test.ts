@@ -29,9 +29,13 @@ const ACCESS: Record<string, Access> = {
   "POST /v1/miners/:job_id/progress": "miner",
   "POST /v1/miners/drain": "miner",
   "GET /v1/admin/stats": "admin",
+  "GET /v1/admin/stats/history": "admin",
   "GET /v1/admin/jobs": "admin",
   "GET /v1/admin/jobs/:job_id": "admin",
+  "POST /v1/admin/jobs/:job_id/cancel": "admin",
   "GET /v1/admin/miners": "admin",
+  "POST /v1/admin/miners/:miner_id/drain": "admin",
+  "POST /v1/admin/miners/:miner_id/undrain": "admin",
   "POST /v1/admin/jobs/:job_id/receipts": "admin",
   "POST /v1/admin/keys": "admin",
   "GET /v1/admin/keys": "admin",
@@ -59,7 +63,7 @@ function routesOfTheApp(): string[] {
 
 function requestFor(route: string) {
   const [method, template] = route.split(" ") as [string, string];
-  const path = template.replace(":job_id", UNKNOWN_JOB).replace(":key_id", "key_unknown");
+  const path = template.replace(":job_id", UNKNOWN_JOB).replace(":key_id", "key_unknown").replace(":miner_id", "role-matrix-nobody");
   // An incomplete body where one is read (422 once auth passes); miner calls name a miner nobody registered (404).
   const body =
     method === "GET" || method === "DELETE"

@@ -9,7 +9,8 @@ import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
 import { currentStateEntries, sendEntries, sseFrame } from "../../queue/job-stream";
 import { jobStub } from "../../routing/region-stub";
-import { type JobViewBody, jobView, liveJobView } from "./job-view";
+import { cancelKnownJob } from "./cancel";
+import { type JobViewBody, jobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
 import { enqueueSubmission, enqueueSubmissions, type Submission, type SubmitContext } from "./submit";
@@ -94,12 +95,7 @@ export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const outcome = await jobStub(c.env, c.get("config"), job).cancel(job.jobId, job.clientId);
-  if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
-  // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
-  if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
-  const state = outcome.code === "CONFLICT_STATE" && outcome.conflict.on === "state" ? outcome.conflict.state : job.state;
-  throw new ApiError("CONFLICT_STATE", `a ${state} job cannot be canceled`, [{ field: "state", issue: state }]);
+  return c.json(await cancelKnownJob(c.env, c.get("config"), job), 200);
 };
 
 export const getJobReceipt: Handler<typeof routes.getJobReceipt> = async (c) => {
