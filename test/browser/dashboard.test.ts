@@ -1,13 +1,13 @@
-// The operators' dashboard in a real browser against a real `npm start` server (throwaway state and
-// vars, scripts/dev-server.mjs) with the rate limits of wrangler.toml: signing in, a job seen from
+// The operators' dashboard in a real browser against a real `npm start` server (dev-server.setup.ts)
+// with the rate limits of wrangler.toml: signing in, a job seen from
 // submit to receipt, a miner drained, a key created and revoked, and the page at 420 px wide. The
 // page must meet no console error, no failed request and no 4xx but the one wrong sign-in.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, firstKey, startDevServer } from "../../scripts/dev-server.mjs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { firstKey } from "../../scripts/dev-server.mjs";
 import { launch, openPage, screenshot, sidewaysOverflow } from "./chromium";
 
-let server: DevServer;
+const server = inject("devServer");
 let browser: Browser;
 let page: Page;
 let problems: string[];
@@ -31,7 +31,7 @@ async function call(method: string, path: string, key: string, body?: unknown, h
 const asMiner = (path: string, body: unknown) => call("POST", path, keys.miner, body, { "X-Miner-Id": MINER_ID });
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDevServer(), launch()]);
+  browser = await launch();
   keys = {
     client: firstKey(server.vars, "CLIENT_API_KEYS"),
     miner: firstKey(server.vars, "MINER_API_KEYS"),
@@ -42,7 +42,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
 });
 
 describe("the admin dashboard", () => {
@@ -69,8 +68,8 @@ describe("the admin dashboard", () => {
     expect(await page.$$eval("#charts figure.chart", (figures) => figures.map((f) => f.getAttribute("data-chart")))).toEqual([
       "Queue depth",
       "Finished per minute",
-      "Wait time (ms)",
-      "Run time (ms)",
+      "Wait to lease (p50, p95)",
+      "Run time (p50, p95)",
     ]);
   });
 

@@ -21,7 +21,7 @@ const CHARTS = [
     ],
   },
   {
-    title: "Wait time (ms)",
+    title: "Wait to lease (p50, p95)",
     times: true,
     series: [
       ["wait_p50_ms", "#7c3aed", "p50"],
@@ -29,7 +29,7 @@ const CHARTS = [
     ],
   },
   {
-    title: "Run time (ms)",
+    title: "Run time (p50, p95)",
     times: true,
     series: [
       ["run_p50_ms", "#0891b2", "p50"],
@@ -46,7 +46,7 @@ function options(chart, width) {
     height: HEIGHT,
     cursor: { drag: { x: false, y: false } },
     scales: { y: { range: (_, min, max) => [0, Math.max(chart.times ? 10 : 1, max * 1.1, min)] } },
-    axes: [{}, { size: chart.times ? 60 : 40, values: chart.times ? (_, ticks) => ticks.map(duration) : undefined }],
+    axes: [{ space: 80 }, { size: chart.times ? 60 : 40, values: chart.times ? (_, ticks) => ticks.map(duration) : undefined }],
     series: [{}, ...chart.series.map(([field, stroke, label]) => ({ label: label ?? field, stroke, width: 2, value: valueFormat }))],
   };
 }
