@@ -114,6 +114,21 @@ describe("the admin dashboard", () => {
     await page.selectOption("#job-filters select[name=state]", "");
   });
 
+  it("cancels a queued job from its dialog, after asking", async () => {
+    const queued = (await call("POST", "/v1/jobs", keys.client, { payload: {}, constraints: { gpu: "nobody-has-this" } })).job_id;
+    await page.selectOption("#job-filters select[name=state]", "QUEUED");
+    await page.click(`#jobs tr[data-job-id="${queued}"]`);
+    await page.waitForSelector("#job-detail[open] #job-cancel:not([disabled])");
+    await page.click("#job-cancel");
+    expect(await page.textContent("#job-cancel")).toContain("sure?");
+    await page.click("#job-cancel");
+    await expect.poll(() => page.textContent("#job-facts .state")).toBe("CANCELED");
+    expect(await page.isDisabled("#job-cancel")).toBe(true);
+    expect(await page.textContent("#job-events")).toContain("canceled");
+    await page.click("#job-detail-close");
+    await page.selectOption("#job-filters select[name=state]", "");
+  });
+
   it("drains and undrains a miner from its row", async () => {
     const row = `#miners tr[data-miner-id="${MINER_ID}"]`;
     await page.waitForSelector(row, { timeout: 15_000 });
@@ -156,8 +171,22 @@ describe("the admin dashboard", () => {
     await page.click("#job-detail-close");
   });
 
+  it("tells ages and durations as people read them", async () => {
+    const told = await page.evaluate(`import("/assets/admin/time.browser.js").then(({ ago, duration }) => {
+      const now = Date.parse("2026-01-01T12:00:00.000Z");
+      const at = (ms) => new Date(now - ms).toISOString();
+      return [ago(at(0), now), ago(at(12_000), now), ago(at(125_000), now), ago(at(3 * 3_600_000), now), ago(at(-90_000), now), ago("soon", now),
+        duration(850), duration(1_234), duration(12_500), duration(192_000), duration(null)];
+    })`);
+    expect(told).toEqual(["just now", "12 s ago", "2 min ago", "3 h ago", "in 1 min", "", "850 ms", "1.23 s", "12.5 s", "3.2 min", "—"]);
+  });
+
   it("met no console error, failed request or error answer but the wrong key's 401", () => {
-    expect(problems.filter((p) => p !== SIGN_IN_REFUSED && !p.startsWith("console: Failed to load resource: the server responded with a status of 401"))).toEqual([]);
+    expect(
+      problems.filter(
+        (p) => p !== SIGN_IN_REFUSED && !p.startsWith("console: Failed to load resource: the server responded with a status of 401"),
+      ),
+    ).toEqual([]);
     expect(problems).toContain(SIGN_IN_REFUSED);
   });
 });
