@@ -385,6 +385,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/stats/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-minute history
+         * @description One point per minute for every configured region, oldest first, ending with the current minute (which shows what happened so far and the queue now). Each shard counts its own job events as they happen and samples its queue at each minute's end (asked of each shard, one call each, kept for 61 minutes); a region's figures are the sums of its shards', its percentiles those of the merged histograms.
+         */
+        get: operations["adminStatsHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/jobs": {
         parameters: {
             query?: never;
@@ -425,6 +445,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel any job
+         * @description Cancels any client's QUEUED or RUNNING job, exactly as its client's cancel does: a running job's miner hears of it in its next heartbeat, and cancelling a CANCELED job again answers the same view.
+         */
+        post: operations["adminCancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/miners": {
         parameters: {
             query?: never;
@@ -439,6 +479,46 @@ export interface paths {
         get: operations["adminListMiners"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/miners/{miner_id}/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drain a miner
+         * @description The miner gets no new work, as when it drains itself: its running jobs finish normally, its polls get nothing new, and its heartbeats answer drain: true. It lasts as the miner's own drain does, until the miner registers again (or goes OFFLINE). Draining a DRAINING miner answers it as it is.
+         */
+        post: operations["adminDrainMiner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/miners/{miner_id}/undrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undrain a miner
+         * @description Ends a drain an admin started: the miner takes work again, ONLINE (or OFFLINE, if it went quiet meanwhile). A drain the miner asked for itself stays until it registers again. An ONLINE or OFFLINE miner is answered as it is.
+         */
+        post: operations["adminUndrainMiner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2394,6 +2474,64 @@ export interface components {
              */
             output?: string | null;
         };
+        /** @description One minute of one region: what happened in it, and the queue at its end */
+        HistoryPoint: {
+            /**
+             * @description The minute's start (ISO 8601 UTC)
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            minute: string;
+            /**
+             * @description Jobs QUEUED at the minute's end (now, for the current minute); for a minute without a sample the last known figure, 0 before any
+             * @example 4
+             */
+            queued: number;
+            /**
+             * @description Jobs RUNNING at the minute's end, as queued is
+             * @example 2
+             */
+            running: number;
+            /**
+             * @description Jobs that reached COMPLETED in the minute
+             * @example 10
+             */
+            completed: number;
+            /**
+             * @description Jobs that reached FAILED in the minute
+             * @example 1
+             */
+            failed: number;
+            /**
+             * @description Jobs CANCELED in the minute
+             * @example 0
+             */
+            canceled: number;
+            /**
+             * @description Jobs that EXPIRED in the minute
+             * @example 0
+             */
+            expired: number;
+            /**
+             * @description Median wait of the jobs leased in the minute, from when each became available (submitted, back in the queue, or its retry backoff over) to its lease, to within 5 %; null when none was leased
+             * @example 120
+             */
+            wait_p50_ms: number | null;
+            /**
+             * @description 95th percentile of the same waits; null when none was leased
+             * @example 900
+             */
+            wait_p95_ms: number | null;
+            /**
+             * @description Median run time, from lease to the end, of the jobs that reached COMPLETED or FAILED in the minute, to within 5 %; null when none did
+             * @example 2000
+             */
+            run_p50_ms: number | null;
+            /**
+             * @description 95th percentile of the same run times; null when none did
+             * @example 5000
+             */
+            run_p95_ms: number | null;
+        };
         /** @description A job, with its client */
         AdminJobView: components["schemas"]["JobView"] & {
             /**
@@ -2503,7 +2641,7 @@ export interface components {
              */
             concurrency: number;
             /**
-             * @description Its last heartbeat report {inflight, status, metadata} (up to a minute old); null before its first
+             * @description Its last heartbeat report {inflight, status, metadata} (in lists up to a minute old); null before its first
              * @example {
              *       "inflight": 1,
              *       "status": "busy",
@@ -2519,10 +2657,17 @@ export interface components {
              */
             registered_at: string;
             /**
-             * @description Its last sign of life, up to a minute old
+             * @description Its last sign of life (in lists up to a minute old)
              * @example 2026-01-01T12:00:10.000Z
              */
             last_seen_at: string;
+            /**
+             * @description The ids of the jobs RUNNING on it now, live from its region's Durable Object
+             * @example [
+             *       "3f2a9c1e5b7d4f60a1b2c3d4e5f60718"
+             *     ]
+             */
+            held_jobs: string[];
         };
         /** @description The key to create */
         CreateKey: {
@@ -5308,6 +5453,116 @@ export interface operations {
             };
         };
     };
+    adminStatsHistory: {
+        parameters: {
+            query?: {
+                /** @description How many minutes, 1-60 (default 60) */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Points per region
+                         * @example 60
+                         */
+                        minutes: number;
+                        /** @description Every configured region, in the order of REGIONS */
+                        regions: {
+                            /**
+                             * @description The region
+                             * @example eu-west
+                             */
+                            region: string;
+                            /** @description Exactly `minutes` points, oldest first */
+                            points: components["schemas"]["HistoryPoint"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: invalid input: details name each bad field by its dotted path. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
     adminListJobs: {
         parameters: {
             query?: {
@@ -5514,6 +5769,130 @@ export interface operations {
             };
         };
     };
+    adminCancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled (repeating is harmless) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminJobView"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job has this id. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: the job is COMPLETED, FAILED or EXPIRED (details name its state). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
     adminListMiners: {
         parameters: {
             query?: {
@@ -5577,6 +5956,254 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminDrainMiner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The miner's id; an id of any other shape is a 404 */
+                miner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The miner, DRAINING (live from its region) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinerView"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description MINER_NOT_FOUND: no miner has this id. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404MinerNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: the miner is OFFLINE (details: status); it gets no work until it calls in, and then it is ONLINE. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminUndrainMiner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The miner's id; an id of any other shape is a 404 */
+                miner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The miner (live from its region) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinerView"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description MINER_NOT_FOUND: no miner has this id. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404MinerNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: the miner drained itself (details: status DRAINING); it takes work again once it registers again. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
