@@ -434,9 +434,53 @@ export interface paths {
         };
         /**
          * Get any job, with its history
-         * @description Any client's job, with every event of its history.
+         * @description Any client's job, with its payload, its result and every event of its history.
          */
         get: operations["adminGetJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/jobs/{job_id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any job's receipts
+         * @description Every receipt issued for any client's job, re-issues included, oldest first, a page at a time.
+         */
+        get: operations["adminListJobReceipts"];
+        put?: never;
+        /**
+         * Re-issue a job's receipt
+         * @description Signs the job's latest receipt again with the current keys (new receipt_id and nonce, same facts) and appends it to the job's history; use it after a key rotation. Creates no new settlement.
+         */
+        post: operations["adminReissueReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/jobs/{job_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow any job's state changes, progress and output
+         * @description Any client's job's event stream, exactly as its client gets it from GET /v1/jobs/{job_id}/events: a server-sent event stream, or a WebSocket when the request asks to upgrade; the current state first (or every message after `after` / Last-Event-ID; 0 for the whole history), then every change, job.progress and output.chunk, and result.ready; it ends at a final state.
+         */
+        get: operations["adminStreamJobEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -519,26 +563,6 @@ export interface paths {
          * @description Ends a drain an admin started: the miner takes work again, ONLINE (or OFFLINE, if it went quiet meanwhile). A drain the miner asked for itself stays until it registers again. An ONLINE or OFFLINE miner is answered as it is.
          */
         post: operations["adminUndrainMiner"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/jobs/{job_id}/receipts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Re-issue a job's receipt
-         * @description Signs the job's latest receipt again with the current keys (new receipt_id and nonce, same facts) and appends it to the job's history; use it after a key rotation. Creates no new settlement.
-         */
-        post: operations["adminReissueReceipt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2547,6 +2571,24 @@ export interface components {
              * @example cli_8f3a1c2d4e5f6a7b
              */
             client_id: string;
+            /**
+             * @description The work, exactly as the client submitted it
+             * @example {
+             *       "prompt": "a lighthouse at dusk"
+             *     }
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The result the miner submitted; null unless COMPLETED
+             * @example {
+             *       "image_url": "https://example.com/out.png"
+             *     }
+             */
+            result: {
+                [key: string]: unknown;
+            } | null;
             /** @description Its history, oldest first */
             events: components["schemas"]["JobEvent"][];
         };
@@ -5769,6 +5811,366 @@ export interface operations {
             };
         };
     };
+    adminListJobReceipts: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1-100 */
+                limit?: number;
+                /** @description next_cursor of the previous page; leave out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every receipt issued for the job, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description This page's items */
+                        items: components["schemas"]["Receipt"][];
+                        /**
+                         * @description Pass as cursor for the next page; null on the last page
+                         * @example null
+                         */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job of the caller's has this id (an id of another shape, or another client's job, answers the same). RECEIPT_NOT_FOUND: the job has no receipt (it has not completed, or receipts are disabled). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: invalid input: details name each bad field by its dotted path. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminReissueReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new receipt, appended to the job's history */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND). RECEIPT_NOT_FOUND: no receipt has been issued for the job. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: receipts are disabled, or another re-issue of this receipt happened at the same time. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminStreamJobEvents: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event id: every event after it is sent first, then the stream goes on live; 0 sends the job's whole history. Without it (and without Last-Event-ID) the stream starts with the job's current state. The WebSocket way to resume */
+                after?: string;
+            };
+            header?: {
+                /** @description As `after` (and taking precedence over it): what an EventSource sends when it reconnects */
+                "last-event-id"?: string;
+                /** @description websocket (with the other WebSocket handshake headers) opens a WebSocket instead of an event stream */
+                upgrade?: string;
+            };
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: a WebSocket whose text messages are JobStreamEvent JSON, the same as the event stream's data lines; closed with 1000 after the final state */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server-sent events: the current state first (or every event after `after` / Last-Event-ID), then every event live; ends at a final state, or early when the job moves to another shard (reconnect with Last-Event-ID) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job of the caller's has this id (an id of another shape, or another client's job, answers the same). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFound"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: after or Last-Event-ID is not a whole number (0 or more). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
     adminCancelJob: {
         parameters: {
             query?: never;
@@ -6177,130 +6579,6 @@ export interface operations {
                 };
             };
             /** @description CONFLICT_STATE: the miner drained itself (details: status DRAINING); it takes work again once it registers again. */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error409ConflictState"];
-                };
-            };
-            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error413"];
-                };
-            };
-            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error415"];
-                };
-            };
-            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error429"];
-                };
-            };
-            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
-            431: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error431"];
-                };
-            };
-            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error500"];
-                };
-            };
-            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error503"];
-                };
-            };
-        };
-    };
-    adminReissueReceipt: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The new receipt, appended to the job's history */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Receipt"];
-                };
-            };
-            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error401"];
-                };
-            };
-            /** @description FORBIDDEN: the key's role may not call this operation. */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error403"];
-                };
-            };
-            /** @description JOB_NOT_FOUND: the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND). RECEIPT_NOT_FOUND: no receipt has been issued for the job. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
-                };
-            };
-            /** @description CONFLICT_STATE: receipts are disabled, or another re-issue of this receipt happened at the same time. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
