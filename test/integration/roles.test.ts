@@ -4,6 +4,7 @@
 // miner, an unknown job, an incomplete body), so the matrix changes no state other tests see.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { PAGE_ASSETS } from "../../src/routes/pages/static-assets";
 import { callText, type KeyName } from "../helpers/api";
 
 type Access = "public" | "client" | "miner" | "admin";
@@ -32,6 +33,8 @@ const ACCESS: Record<string, Access> = {
   "GET /v1/admin/stats/history": "admin",
   "GET /v1/admin/jobs": "admin",
   "GET /v1/admin/jobs/:job_id": "admin",
+  "GET /v1/admin/jobs/:job_id/receipts": "admin",
+  "GET /v1/admin/jobs/:job_id/events": "admin",
   "POST /v1/admin/jobs/:job_id/cancel": "admin",
   "GET /v1/admin/miners": "admin",
   "POST /v1/admin/miners/:miner_id/drain": "admin",
@@ -43,9 +46,9 @@ const ACCESS: Record<string, Access> = {
   "GET /openapi.json": "public",
   "GET /admin": "public",
   "GET /docs": "public",
-  "GET /assets/admin.js": "public",
   "GET /assets/scalar/standalone.js": "public",
-  "GET /assets/pages.css": "public",
+  // The pages' files (the dashboard's modules and stylesheet, uPlot, the icon), one route each.
+  ...Object.fromEntries(Object.keys(PAGE_ASSETS).map((path) => [`GET ${path}`, "public" as const])),
   "GET /metrics": "admin",
 };
 

@@ -1,6 +1,7 @@
 // The files our pages load, served by this Worker (no CDN): the dashboard's modules and stylesheet,
-// uPlot for its charts, and the icon. Each is imported as text (wrangler.toml's [[rules]]; the
-// declarations are in assets.d.ts) and served under the path the page and the modules name.
+// uPlot for its charts, and the icon. Each is imported as text (wrangler.toml's [[rules]], whose
+// module declarations `wrangler types` writes into worker-configuration.d.ts) and served under the
+// path the page and the modules name.
 
 import chartScript from "uplot/dist/uPlot.esm.js";
 import chartCss from "uplot/dist/uPlot.min.css";
