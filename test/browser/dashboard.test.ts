@@ -65,6 +65,11 @@ describe("the admin dashboard", () => {
     const minerCards = await page.$$eval("#miner-cards .card span", (spans) => spans.map((s) => s.textContent));
     expect(minerCards).toEqual(expect.arrayContaining(["ONLINE", "DRAINING", "OFFLINE"]));
     await page.waitForSelector("#charts figure.chart canvas");
+    // Each legend tells the current minute's figures, drawn from GET /v1/admin/stats/history.
+    const legend = (chart: string) =>
+      page.$$eval(`[data-chart="${chart}"] .u-legend .u-series`, (rows) => rows.map((r) => r.textContent?.replace(/\s+/g, " ").trim()));
+    await expect.poll(() => legend("Queue depth")).toEqual([expect.stringMatching(/^Time\d{4}-\d\d-\d\d /), "queued0", "running0"]);
+    expect(await legend("Run time (p50, p95)")).toEqual([expect.any(String), "p50—", "p95—"]);
     expect(await page.$$eval("#charts figure.chart", (figures) => figures.map((f) => f.getAttribute("data-chart")))).toEqual([
       "Queue depth",
       "Finished per minute",

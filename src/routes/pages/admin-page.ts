@@ -74,7 +74,7 @@ export const ADMIN_HTML = htmlPage(
     <p id="keys-error" class="error" role="alert" hidden></p>
     <div class="scroll"><table id="keys"></table></div>
   </section>
-  <p class="muted">Figures refresh every 10 s (charts every 20 s, an open job every 4 s) while this tab is visible. Times show their age; hover for the exact time.</p>
+  <p class="muted">Figures and charts refresh every 10 s (an open job every 4 s) while this tab is visible. Times show their age; hover for the exact time.</p>
 </main>
 <dialog id="job-detail" aria-labelledby="job-detail-title">
   <div class="dialog-head">

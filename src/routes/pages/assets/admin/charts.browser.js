@@ -47,7 +47,25 @@ function options(chart, width) {
     cursor: { drag: { x: false, y: false } },
     scales: { y: { range: (_, min, max) => [0, Math.max(chart.times ? 10 : 1, max * 1.1, min)] } },
     axes: [{ space: 80 }, { size: chart.times ? 60 : 40, values: chart.times ? (_, ticks) => ticks.map(duration) : undefined }],
-    series: [{}, ...chart.series.map(([field, stroke, label]) => ({ label: label ?? field, stroke, width: 2, value: valueFormat }))],
+    // Without a pointer over the chart, its legend tells the current minute.
+    hooks: {
+      draw: [
+        (plot) => {
+          if (plot.cursor.idx == null && plot.data[0].length) plot.setLegend({ idx: plot.data[0].length - 1 });
+        },
+      ],
+    },
+    series: [
+      {},
+      ...chart.series.map(([field, stroke, label]) => ({
+        label: label ?? field,
+        stroke,
+        width: 2,
+        value: valueFormat,
+        // A percentile has gaps (minutes without leases or finished jobs): its points show even alone.
+        ...(chart.times ? { points: { show: true, size: 5, fill: stroke } } : {}),
+      })),
+    ],
   };
 }
 
@@ -73,18 +91,21 @@ export function createCharts(api) {
       return;
     }
     say(byId("charts-note"), region.points.length ? "" : `No figures for ${region.region} in the last ${history.minutes} min.`);
-    if (drawnRegion === region.region && plots.length) {
-      for (const [i, plot] of plots.entries()) plot.setData(dataOf(CHARTS[i], region.points));
-      return;
+    if (drawnRegion !== region.region || !plots.length) {
+      for (const plot of plots) plot.destroy();
+      container.replaceChildren();
+      plots = CHARTS.map((chart) => {
+        const box = el(
+          "figure",
+          { className: "chart", dataset: { chart: chart.title } },
+          el("h3", {}, `${chart.title} · ${region.region}`),
+        );
+        container.append(box);
+        return new uPlot(options(chart, widthOf(box)), dataOf(chart, []), box);
+      });
+      drawnRegion = region.region;
     }
-    for (const plot of plots) plot.destroy();
-    container.replaceChildren();
-    plots = CHARTS.map((chart) => {
-      const box = el("figure", { className: "chart", dataset: { chart: chart.title } }, el("h3", {}, `${chart.title} · ${region.region}`));
-      container.append(box);
-      return new uPlot(options(chart, widthOf(box)), dataOf(chart, region.points), box);
-    });
-    drawnRegion = region.region;
+    for (const [i, plot] of plots.entries()) plot.setData(dataOf(CHARTS[i], region.points));
   }
 
   function fillRegions() {

@@ -1,8 +1,8 @@
 // The dashboard's entry: signing in (the key is checked against GET /v1/admin/stats before anything
 // is shown; it is kept in sessionStorage only), then each part refreshed on its own schedule while
 // the tab is visible. Admin keys are rate-limited (60 requests a minute by default), so the
-// schedules stay well under that: stats, jobs and miners every 10 s, the charts every 20 s, an open job
-// every 4 s (about 40 a minute with a job open), keys when they change.
+// schedules stay well under that: stats, jobs, miners and the charts every 10 s, an open job every
+// 4 s (about 40 a minute with a job open), keys when they change.
 import { createApi, describe } from "./api.browser.js";
 import { createCharts } from "./charts.browser.js";
 import { byId, say } from "./dom.browser.js";
@@ -16,7 +16,6 @@ import { refreshAges, timeElement } from "./time.browser.js";
 const KEY_STORAGE = "adminKey";
 const SIGN_OUT_REASON = "signOutReason";
 const OVERVIEW_MS = 10_000;
-const CHARTS_MS = 20_000;
 
 /** Why a key was refused, at the sign-in form. */
 function refusal(err) {
@@ -74,7 +73,7 @@ function openDashboard(api, firstStats) {
   };
   async function refreshOverview() {
     try {
-      const [stats] = await Promise.all([api.get("/v1/admin/stats"), jobs.refresh(), miners.refresh()]);
+      const [stats] = await Promise.all([api.get("/v1/admin/stats"), jobs.refresh(), miners.refresh(), charts.refresh()]);
       showStats(stats);
       updated();
     } catch (err) {
@@ -87,7 +86,6 @@ function openDashboard(api, firstStats) {
   byId("logout").hidden = false;
   showStats(firstStats);
   every(OVERVIEW_MS, refreshOverview);
-  every(CHARTS_MS, () => charts.refresh().catch(report));
   keys.refresh();
   setInterval(refreshAges, 1000);
 }
