@@ -52,7 +52,7 @@ function renderEvents(events) {
 
 export function createJobDetail(api, { onChanged, report }) {
   const dialog = byId("job-detail");
-  let open = null; // { jobId, timer, stream, output, receiptsFor }
+  let open = null; // the open job: { jobId, timer, stream, output, progress, problem, attempt, receiptsLoaded }
 
   const actionResult = (text) => (byId("job-action-result").textContent = text);
 
@@ -136,8 +136,8 @@ export function createJobDetail(api, { onChanged, report }) {
     renderEvents(job.events);
     byId("job-cancel").disabled = !ACTIVE.includes(job.state);
     byId("job-reissue").disabled = job.state !== "COMPLETED";
-    if (job.state === "COMPLETED" && open.receiptsFor !== job.state) {
-      open.receiptsFor = job.state;
+    if (job.state === "COMPLETED" && !open.receiptsLoaded) {
+      open.receiptsLoaded = true;
       await loadReceipts(jobId);
     }
   }
@@ -179,7 +179,7 @@ export function createJobDetail(api, { onChanged, report }) {
 
   function show(jobId) {
     stop();
-    open = { jobId, output: [], progress: null, problem: "", receiptsFor: null };
+    open = { jobId, output: [], progress: null, problem: "", receiptsLoaded: false };
     byId("job-detail-title").replaceChildren("Job ", el("code", {}, jobId));
     for (const id of ["job-facts", "job-events", "job-receipts"]) byId(id).replaceChildren();
     for (const id of ["job-payload", "job-result", "job-output", "job-progress"]) byId(id).textContent = "";
