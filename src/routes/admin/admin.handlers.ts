@@ -85,6 +85,8 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
     miner_id: e.minerId,
     lease_id: e.leaseId,
     detail: e.detail ?? null,
+    trace_id: e.traceId,
+    span_id: e.spanId,
   }));
   return c.json({ ...jobView(job), client_id: job.clientId, events }, 200);
 };

@@ -22,6 +22,7 @@ function submitContext(c: Context<AppEnv>): SubmitContext {
     config: c.get("config"),
     principal: c.get("principal"),
     cf: c.req.raw.cf as SubmitContext["cf"],
+    span: c.get("span"),
   };
 }
 
@@ -39,6 +40,7 @@ export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
     received: c.get("receivedJson"),
     idempotencyKey,
   });
+  c.set("jobId", job.job_id);
   if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
   return c.json(job, 201);
 };
@@ -93,7 +95,7 @@ export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const outcome = await jobStub(c.env, c.get("config"), job).cancel(job.jobId, job.clientId);
+  const outcome = await jobStub(c.env, c.get("config"), job).cancel(job.jobId, job.clientId, c.get("span"));
   if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
   // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
   if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
