@@ -117,6 +117,8 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
     miner_id: e.minerId,
     lease_id: e.leaseId,
     detail: e.detail ?? null,
+    trace_id: e.traceId,
+    span_id: e.spanId,
   }));
   return c.json({ ...jobView(job), client_id: job.clientId, events }, 200);
 };
@@ -124,7 +126,7 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await selectJob(createDb(c.env.DB), c.req.valid("param").job_id);
   if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
-  return c.json({ ...(await cancelKnownJob(c.env, c.get("config"), job)), client_id: job.clientId }, 200);
+  return c.json({ ...(await cancelKnownJob(c.env, c.get("config"), job, c.get("span"))), client_id: job.clientId }, 200);
 };
 
 export const listMiners: Handler<typeof routes.listMiners> = async (c) => {
