@@ -78,6 +78,7 @@ export default defineConfig(async () => {
         workersProject("workers-secrets-key-wrong", ["test/settings/broken-secrets-key.test.ts"], {
           SECRETS_ENCRYPTION_KEY_HEX: TEST_SEEDS.otherSecretsBox,
         }),
+        workersProject("workers-logs", ["test/settings/tracing.test.ts"], { LOG_LEVEL: "info" }),
         workersProject("workers-rate-limits", ["test/settings/rate-limits.test.ts"], {}, rateLimits(LOW_RATE_LIMITS)),
         // Node-side checks of the repository itself (no Worker runtime).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },

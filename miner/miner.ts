@@ -3,7 +3,7 @@
 // A call that fails for now is tried again with backoff; a coordinator that no longer knows the miner
 // gets it registered again (docs/miners.md).
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AssignedJob, CoordinatorClient, RegisterMiner, Registration } from "../sdk";
+import type { AssignedJob, CoordinatorClient, JobReportOptions, RegisterMiner, Registration } from "../sdk";
 import { Backoff } from "./backoff";
 import { describeFailure, failureKind, retryAfterMs } from "./calls";
 import type { MinerOptions } from "./options";
@@ -131,6 +131,11 @@ export class Miner {
 
   private get minerId(): string {
     return this.registration!.miner_id;
+  }
+
+  /** Reports on a job name its miner and continue the job's trace. */
+  private reportOptions(job: AssignedJob): JobReportOptions {
+    return { minerId: this.minerId, traceparent: job.traceparent };
   }
 
   private setState(state: string): void {
@@ -327,7 +332,7 @@ export class Miner {
         try {
           await this.retrying(
             "result",
-            () => this.miners.result(job.job_id, { result, metrics, lease_id: job.lease_id }, { minerId: this.minerId }),
+            () => this.miners.result(job.job_id, { result, metrics, lease_id: job.lease_id }, this.reportOptions(job)),
             tries,
           );
           this.tally.done++;
@@ -346,7 +351,7 @@ export class Miner {
         metrics: { duration_ms: durationMs },
         lease_id: job.lease_id,
       };
-      await this.retrying("fail", () => this.miners.fail(job.job_id, body, { minerId: this.minerId }), tries);
+      await this.retrying("fail", () => this.miners.fail(job.job_id, body, this.reportOptions(job)), tries);
       this.tally.failed++;
       this.status.note(`miner: job ${job.job_id} failed: ${code}${retryable ? " (retryable)" : ""}: ${message}`);
     } catch (error) {
@@ -359,7 +364,7 @@ export class Miner {
 
   private async sendProgress(job: AssignedJob, update: ProgressUpdate): Promise<ProgressAnswer> {
     try {
-      const answer = await this.miners.progress(job.job_id, { lease_id: job.lease_id, ...update }, { minerId: this.minerId });
+      const answer = await this.miners.progress(job.job_id, { lease_id: job.lease_id, ...update }, this.reportOptions(job));
       return { kind: "ok", canceled: answer.canceled };
     } catch (error) {
       switch (failureKind(error)) {

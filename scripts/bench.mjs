@@ -46,15 +46,21 @@ process.on("exit", () => server.stop());
 let base = server.base;
 let serverPid = server.pid;
 
+/** One request; a connection the server dropped is status 0 (counted as unexpected), not the end of the run. */
 async function api(method, path, key, body, headers = {}) {
   const started = performance.now();
-  const res = await fetch(base + path, {
-    method,
-    headers: { "X-Api-Key": key, ...(body ? { "content-type": "application/json" } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
+  try {
+    const res = await fetch(base + path, {
+      method,
+      headers: { "X-Api-Key": key, ...(body ? { "content-type": "application/json" } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - started };
+  } catch (err) {
+    console.error(`  ${method} ${path}: ${err.cause?.message ?? err.message}`);
+    return { status: 0, body: null, ms: performance.now() - started };
+  }
 }
 
 const unexpected = {};

@@ -74,6 +74,11 @@ export interface MinerCallOptions extends CallOptions {
   minerId?: string;
 }
 
+export interface JobReportOptions extends MinerCallOptions {
+  /** The leased job's `traceparent`: sent as the header of the same name, so the report joins the job's trace. */
+  traceparent?: string | undefined;
+}
+
 export interface SubmitOptions extends CallOptions {
   /** Default: a new random key for this submit, reused by its retries. */
   idempotencyKey?: string;
@@ -237,10 +242,11 @@ export class CoordinatorClient {
     },
 
     /** Completes a job; an identical retry answers the same receipt. */
-    result: (jobId: string, body: MinerResult, { minerId, ...options }: MinerCallOptions = {}): Promise<ResultAnswer> =>
+    result: (jobId: string, body: MinerResult, { minerId, traceparent, ...options }: JobReportOptions = {}): Promise<ResultAnswer> =>
       unwrap(
         this.raw.POST("/v1/miners/{job_id}/result", {
           params: { path: { job_id: jobId }, header: minerHeader(minerId) },
+          headers: traceHeader(traceparent),
           body,
           fetch: this.idempotent,
           ...options,
@@ -248,10 +254,11 @@ export class CoordinatorClient {
       ),
 
     /** Reports a failure. Not retried after a lost answer: a repeat would be refused as LEASE_LOST. */
-    fail: (jobId: string, body: MinerFailure = {}, { minerId, ...options }: MinerCallOptions = {}): Promise<FailureAnswer> =>
+    fail: (jobId: string, body: MinerFailure = {}, { minerId, traceparent, ...options }: JobReportOptions = {}): Promise<FailureAnswer> =>
       unwrap(
         this.raw.POST("/v1/miners/{job_id}/fail", {
           params: { path: { job_id: jobId }, header: minerHeader(minerId) },
+          headers: traceHeader(traceparent),
           body,
           fetch: this.once,
           ...options,
@@ -265,10 +272,11 @@ export class CoordinatorClient {
      * Reports progress and/or output of a job the miner holds; `seq` grows with each post of the
      * lease, so a retried post is answered `duplicate` and stored once. `canceled`: stop the job.
      */
-    progress: (jobId: string, post: ProgressPost, { minerId, ...options }: MinerCallOptions = {}): Promise<ProgressAnswer> =>
+    progress: (jobId: string, post: ProgressPost, { minerId, traceparent, ...options }: JobReportOptions = {}): Promise<ProgressAnswer> =>
       unwrap(
         this.raw.POST("/v1/miners/{job_id}/progress", {
           params: { path: { job_id: jobId }, header: minerHeader(minerId) },
+          headers: traceHeader(traceparent),
           body: post,
           fetch: this.idempotent,
           ...options,
@@ -348,6 +356,10 @@ export class CoordinatorClient {
 
 function minerHeader(minerId: string | undefined): { "x-miner-id"?: string } {
   return minerId === undefined ? {} : { "x-miner-id": minerId };
+}
+
+function traceHeader(traceparent: string | undefined): Record<string, string> {
+  return traceparent === undefined ? {} : { traceparent };
 }
 
 async function* pages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor: string | null }>): AsyncGenerator<T> {

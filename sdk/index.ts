@@ -4,6 +4,7 @@ export {
   type CallOptions,
   CoordinatorClient,
   type CoordinatorOptions,
+  type JobReportOptions,
   type MinerCallOptions,
   newIdempotencyKey,
   type SubmitOptions,

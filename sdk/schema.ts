@@ -1512,6 +1512,11 @@ export interface components {
              * @example eu-west
              */
             ran_region: string | null;
+            /**
+             * @description The job's W3C trace: its submit's (the caller's traceparent, or a new trace); every step of the job is a span of it. Null for jobs submitted before tracing.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id: string | null;
         };
         /**
          * @description The one error shape of every 4xx and 5xx answer
@@ -2224,6 +2229,11 @@ export interface components {
              * @example 2026-01-01T12:15:00.000Z
              */
             expires_at: string;
+            /**
+             * @description The job's W3C trace, with the lease as parent span: send it as the traceparent header of the progress, result and fail calls for this job, and they join the job's trace. Absent for jobs submitted before tracing.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
         };
         /** @description The jobs leased, when max_jobs is more than 1 */
         AssignedJobs: {
@@ -2638,6 +2648,16 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * @description The job's W3C trace; null for steps recorded before tracing
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id: string | null;
+            /**
+             * @description The step's span: the span of the request that caused it (its traceparent answer header names it), or a fresh one for a step the coordinator's timers took (expiry, a lapsed lease)
+             * @example 00f067aa0ba902b7
+             */
+            span_id: string | null;
         };
         /** @description A miner as admins see it */
         MinerView: {

@@ -7,6 +7,7 @@ import { limitHeaders } from "./http/middleware/header-guard";
 import { rateLimitPublic } from "./http/middleware/rate-limit";
 import { requestId } from "./http/middleware/request-id";
 import { securityHeaders } from "./http/middleware/security-headers";
+import { traceRequest } from "./http/middleware/trace";
 import { OPENAPI_INFO, OPENAPI_TAGS, repairReusedComponents } from "./http/openapi-document";
 import { HEADER_COMPONENTS, SECURITY_SCHEMES } from "./http/openapi-errors";
 import { createRouter } from "./http/router";
@@ -24,10 +25,11 @@ import { receiptsRouter } from "./routes/receipts/receipts.index";
 export function createApp() {
   const app = createRouter();
 
-  // Order matters: every response (errors, 404s, preflights) passes back out through request-id and
-  // the security headers; CORS answers preflights before the 405 guard and auth; the size guards run
-  // before anything parses a header or the body. Auth and rate limits are per router (routes/*/*.index.ts).
+  // Order matters: every response (errors, 404s, preflights) passes back out through request-id, the
+  // trace (its traceparent header and log line) and the security headers; CORS answers preflights
+  // before the 405 guard and auth; the size guards run before anything parses a header or the body. Auth and rate limits are per router (routes/*/*.index.ts).
   app.use("*", requestId);
+  app.use("*", traceRequest);
   app.use("*", securityHeaders);
   app.use("*", async (c, next) => {
     c.set("config", getConfig(c.env));

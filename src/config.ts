@@ -2,6 +2,7 @@
 // instead of being re-read (and maybe misread) on every call.
 import { z } from "zod";
 import { fnv1aHex } from "./lib/hash";
+import { LOG_LEVELS, type LogLevel } from "./lib/log";
 
 export interface RegionSpec {
   name: string;
@@ -31,6 +32,8 @@ export interface Config {
   receiptRetiredAttestationKeysHex: string[];
   hmacRequired: boolean;
   secretsEncryptionKeyHex?: string;
+  /** The least severe log line written (one JSON line per request and per queue decision at info). */
+  logLevel: LogLevel;
 }
 
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -113,6 +116,7 @@ const envSchema = z.object({
   RECEIPT_ATTESTATION_KEY_HEX: seedHex,
   SECRETS_ENCRYPTION_KEY_HEX: seedHex,
   HMAC_REQUIRED: z.enum(["true", "false", "1", "0"]).default("false"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 });
 
 export function parseConfig(env: Record<string, unknown>): Config {
@@ -157,6 +161,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     hmacRequired: v.HMAC_REQUIRED === "true" || v.HMAC_REQUIRED === "1",
     secretsEncryptionKeyHex: v.SECRETS_ENCRYPTION_KEY_HEX?.toLowerCase(),
     receiptRetiredAttestationKeysHex: parseSeedList("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX", text("RECEIPT_RETIRED_ATTESTATION_KEYS_HEX")),
+    logLevel: v.LOG_LEVEL,
   };
 }
 

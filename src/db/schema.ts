@@ -32,6 +32,8 @@ export const jobs = sqliteTable(
     queuedShard: integer("queued_shard"),
     /** The region of the shard that leased the job last. */
     ranRegion: text("ran_region"),
+    /** The W3C trace the job's submit started or continued: every step of the job is a span of it. */
+    traceId: text("trace_id"),
   },
   (t) => [
     index("jobs_client_requested_idx").on(t.clientId, t.requestedAt, t.jobId),
@@ -53,6 +55,9 @@ export const jobEvents = sqliteTable(
     minerId: text("miner_id"),
     leaseId: text("lease_id"),
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The job's trace, and the span of the request that caused the step (a fresh span for a timer's). */
+    traceId: text("trace_id"),
+    spanId: text("span_id"),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
 );

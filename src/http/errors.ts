@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { InvalidCursorError } from "../lib/cursor";
 import type { FieldProblem } from "../lib/json-limits";
+import { logger } from "../lib/log";
 
 export const STATUS_BY_CODE = {
   UNAUTHORIZED_KEY: 401,
@@ -93,7 +94,11 @@ export function handleError(err: unknown, c: Context): Response {
     if (err.status === 401) return errorResponse(c, "UNAUTHORIZED_KEY", "missing or unknown API key");
   }
   // Only the request id goes out; the cause stays in the log line.
-  console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), error: describe(err) }));
+  logger(c.get("config")?.logLevel ?? "info").error("internal error", {
+    request_id: c.get("requestId"),
+    trace_id: c.get("span")?.traceId,
+    error: describe(err),
+  });
   return errorResponse(c, "INTERNAL", "internal error; quote the request id when reporting it");
 }
 

@@ -4,12 +4,17 @@ import type { ZodError } from "zod";
 import type { Principal } from "../auth/principal";
 import type { Config } from "../config";
 import { inputProblems } from "../lib/json-limits";
+import type { Span } from "../lib/trace-context";
 import { type ErrorCode, errorResponse, zodDetails } from "./errors";
 
 export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** This request's span: every job step it causes is recorded with it. */
+    span: Span;
+    /** A job this request made (a submit), for its log line; routes with a job_id path parameter need not set it. */
+    jobId: string;
     principal: Principal;
     config: Config;
     /** The JSON body as received, before zod made its copy: what an idempotency fingerprint covers. */

@@ -37,6 +37,14 @@ export const LeaseId = z
   .string()
   .regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters")
   .openapi({ description: "A lease's id: 32 lower-case hex characters", example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d" });
+export const TraceId = z
+  .string()
+  .openapi({ description: "A W3C trace id: 32 lower-case hex characters", example: "4bf92f3577b34da6a3ce929d0e0e4736" });
+export const SpanId = z.string().openapi({ description: "A W3C span id: 16 lower-case hex characters", example: "00f067aa0ba902b7" });
+export const TraceParentValue = z.string().openapi({
+  description: "A W3C traceparent value: version-trace id-parent span id-flags",
+  example: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+});
 /** One rule for the Idempotency-Key header and a batch job's idempotency_key. */
 export const IdempotencyKey = z
   .string()
@@ -153,6 +161,10 @@ export const JobView = z
       .string()
       .nullable()
       .openapi({ description: "Region of the miner that leased it last; null before its first lease", example: "eu-west" }),
+    trace_id: TraceId.nullable().openapi({
+      description:
+        "The job's W3C trace: its submit's (the caller's traceparent, or a new trace); every step of the job is a span of it. Null for jobs submitted before tracing.",
+    }),
   })
   .openapi("JobView", { description: "A job as its client sees it" });
 
@@ -171,6 +183,10 @@ export const AssignedJob = z
     }),
     attempt: z.number().int().openapi({ description: "Which attempt this is, from 1", example: 1 }),
     expires_at: z.string().openapi({ description: "When the job expires unless finished", example: "2026-01-01T12:15:00.000Z" }),
+    traceparent: TraceParentValue.optional().openapi({
+      description:
+        "The job's W3C trace, with the lease as parent span: send it as the traceparent header of the progress, result and fail calls for this job, and they join the job's trace. Absent for jobs submitted before tracing.",
+    }),
   })
   .openapi("AssignedJob", { description: "A job leased to the miner that polled" });
 true satisfies Same<z.output<typeof AssignedJob>, AssignedJobShape>;

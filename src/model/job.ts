@@ -82,6 +82,8 @@ export interface Job {
   ranRegion?: string | null;
   /** Set on a forwarding record: the job was handed to this shard (its DO name) and lives there now. */
   movedTo?: string;
+  /** The W3C trace of the job, from its submit; absent in jobs from before tracing. */
+  traceId?: string;
 }
 
 export type JobEventType = "submitted" | "leased" | "completed" | "failed" | "retry_scheduled" | "lease_lost" | "canceled" | "expired";
@@ -96,6 +98,10 @@ export interface JobEvent {
   minerId: string | null;
   leaseId: string | null;
   detail: Record<string, unknown> | null;
+  /** The job's trace (null for jobs from before tracing). */
+  traceId: string | null;
+  /** The span of the step: the causing request's, or a fresh one for a step a timer took. */
+  spanId: string | null;
 }
 
 export interface AssignedJob {
@@ -106,4 +112,6 @@ export interface AssignedJob {
   lease_expires_at: string;
   attempt: number;
   expires_at: string;
+  /** Continues the job's trace: a miner sends it back as its traceparent header when it reports on the job. */
+  traceparent?: string;
 }

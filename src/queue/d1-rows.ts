@@ -28,6 +28,7 @@ export function jobRow(job: Job): Omit<JobRow, "payload"> {
     queuedRegion: job.queuedRegion ?? job.region,
     queuedShard: job.queuedShard ?? 0,
     ranRegion: job.ranRegion ?? null,
+    traceId: job.traceId ?? null,
   };
 }
 

@@ -4,6 +4,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Config, getConfig } from "../config";
 import { type OutboxWrite, writeToD1 } from "../db/writes";
+import { type Logger, logger } from "../lib/log";
+import type { Span } from "../lib/trace-context";
 import { type AssignedJob, isFinal, type Job, type JobError, type Metrics } from "../model/job";
 import type { Miner } from "../model/miner";
 import type { Receipt } from "../model/receipt";
@@ -19,7 +21,7 @@ import type { ShardActivity } from "./minute-stats";
 import { type Outcome, refuse, success } from "./outcome";
 import type { ProgressPost } from "./progress";
 import { readPoll } from "./redelivery";
-import { type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
+import { type Decision, type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
 import { Store } from "./store";
@@ -35,7 +37,7 @@ export interface HeldMiner {
 }
 
 interface ParkedPoll {
-  ownerId: string;
+  call: MinerCall;
   maxJobs: number;
   settle: (outcome: Outcome<AssignedJob[]>) => void;
 }
@@ -56,6 +58,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   /** Where the outbox lands; tests wrap it to inject D1 failures. */
   d1: D1Database;
   private readonly config: Config;
+  private readonly log: Logger;
   private readonly store: Store;
   private readonly miners: MinerBook;
   private readonly queue: RegionQueue;
@@ -74,6 +77,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     super(ctx, env);
     this.d1 = env.DB;
     this.config = getConfig(env);
+    this.log = logger(this.config.logLevel);
     this.store = new Store(ctx.storage.sql);
     const named = parseShardName(ctx.id.name);
     this.here = named && isConfiguredShard(named, this.config) ? named : null;
@@ -97,27 +101,28 @@ export class RegionCoordinator extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
 
-  enqueue(job: NewJob): Promise<Outcome<Enqueued>> {
-    return this.mutate(() => this.queue.enqueue(job, this.now()));
+  /** `cause`: the span of the submit (every RPC that can change a job takes its request's span). */
+  enqueue(job: NewJob, cause: Span | null = null): Promise<Outcome<Enqueued>> {
+    return this.mutate(cause, () => this.queue.enqueue(job, this.now()));
   }
 
   /** A batch's jobs for this region: one transaction, one outbox flush, answers in order. */
-  enqueueBatch(jobs: NewJob[]): Promise<Outcome<Enqueued[]>> {
-    return this.mutate(() => this.queue.enqueueAll(jobs, this.now()));
+  enqueueBatch(jobs: NewJob[], cause: Span | null = null): Promise<Outcome<Enqueued[]>> {
+    return this.mutate(cause, () => this.queue.enqueueAll(jobs, this.now()));
   }
 
   register(registration: Registration): Promise<Outcome<{ miner: Miner; sessionToken: string }>> {
-    return this.mutate(() => this.miners.register(registration, this.now()));
+    return this.mutate(null, () => this.miners.register(registration, this.now()));
   }
 
-  retire(minerId: string): Promise<Outcome<{ version: number | null }>> {
+  retire(minerId: string, cause: Span | null = null): Promise<Outcome<{ version: number | null }>> {
     this.parked.get(minerId)?.settle(success([]));
-    return this.mutate(() => success({ version: this.queue.retire(minerId, this.now()) }));
+    return this.mutate(cause, () => success({ version: this.queue.retire(minerId, this.now()) }));
   }
 
   /** `held`: the job ids the miner says it runs, when it sends them as a list. */
   heartbeat(call: MinerCall, reported: Record<string, unknown>, held?: string[]) {
-    return this.mutate(() => {
+    return this.mutate(call.span ?? null, () => {
       const answer = this.miners.heartbeat(call.minerId, call.ownerId, reported, this.now());
       if (answer.ok && held) this.queue.releaseUnheld(call.minerId, held, this.now());
       return answer;
@@ -126,18 +131,18 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   drain(call: MinerCall) {
     this.parked.get(call.minerId)?.settle(success([]));
-    return this.mutate(() => this.miners.drain(call.minerId, call.ownerId, this.now()));
+    return this.mutate(call.span ?? null, () => this.miners.drain(call.minerId, call.ownerId, this.now()));
   }
 
   /** An admin's drain (no owner check, not a sign of life); answers the miner and the jobs it runs. */
   drainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
     this.parked.get(minerId)?.settle(success([]));
-    return this.mutate(() => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
+    return this.mutate(null, () => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
   }
 
   /** Ends an admin's drain; answers the miner and the jobs it runs. */
   undrainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
-    return this.mutate(() => this.withHeldJobs(this.miners.undrainByAdmin(minerId, this.now())));
+    return this.mutate(null, () => this.withHeldJobs(this.miners.undrainByAdmin(minerId, this.now())));
   }
 
   /** The jobs each of these miners of this shard runs now, for the admin's miner list. */
@@ -151,19 +156,19 @@ export class RegionCoordinator extends DurableObject<Env> {
     return success({ miner, heldJobs: this.store.runningJobIds([miner.minerId])[miner.minerId] ?? [] });
   }
 
-  async cancel(jobId: string, clientId: string): Promise<Outcome<Job>> {
+  async cancel(jobId: string, clientId: string, cause: Span | null = null): Promise<Outcome<Job>> {
     const moved = this.forwardingTarget(jobId);
-    if (moved) return (await moved).cancel(jobId, clientId);
-    return this.mutate(() => this.queue.cancel(jobId, clientId, this.now()));
+    if (moved) return (await moved).cancel(jobId, clientId, cause);
+    return this.mutate(cause, () => this.queue.cancel(jobId, clientId, this.now()));
   }
 
   fail(call: MinerCall, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean) {
-    return this.mutate(() => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
+    return this.mutate(call.span ?? null, () => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
   }
 
   /** A progress post of the miner that holds the job: stored here and sent to subscribers, never written to D1. */
   progress(call: MinerCall, jobId: string, post: ProgressPost): Promise<Outcome<ProgressAnswer>> {
-    return this.mutate(() => this.queue.progress(call, jobId, post, this.now()));
+    return this.mutate(call.span ?? null, () => this.queue.progress(call, jobId, post, this.now()));
   }
 
   /**
@@ -216,11 +221,11 @@ export class RegionCoordinator extends DurableObject<Env> {
    * arrives or the wait ends.
    */
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
-    const leased = await this.mutate(() => this.queue.lease(call, maxJobs, this.now()));
+    const leased = await this.mutate(call.span ?? null, () => this.queue.lease(call, maxJobs, this.now()));
     if (!leased.ok || leased.value.length > 0) return leased;
     const ask = this.askOf(call.minerId, maxJobs);
     if (ask && (await this.fetchWork([ask]))) {
-      const again = await this.mutate(() => this.queue.lease(call, maxJobs, this.now()));
+      const again = await this.mutate(call.span ?? null, () => this.queue.lease(call, maxJobs, this.now()));
       if (!again.ok || again.value.length > 0) return again;
     }
     if (maxWaitSeconds === 0) return leased;
@@ -240,7 +245,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   /** RPC from the shard that handed the jobs over: idempotent, so a repeated handoff changes nothing. */
   async adopt(handoffs: Handoff[]): Promise<void> {
     if (!this.handoffs) throw new Error("this DO is not a configured shard and takes no jobs");
-    await this.mutate(() => {
+    await this.mutate(null, () => {
       this.handoffs!.adopt(handoffs, this.now());
       return success(null);
     });
@@ -283,14 +288,23 @@ export class RegionCoordinator extends DurableObject<Env> {
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
     const resultHash = await contentHash(result);
     // A mutation too: the check is a sign of life that may bring the miner back ONLINE.
-    const check = await this.mutate(() => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
+    const check = await this.mutate(call.span ?? null, () => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
     const leased = check.value.job;
     const completedAt = this.now();
     const receipt = await this.receipts.issue(receiptFactsOf(leased, call.minerId, metrics, resultHash, completedAt));
+    if (receipt) {
+      this.log.info("receipt issued", {
+        job_id: jobId,
+        receipt_id: receipt.receipt_id,
+        key_id: receipt.signature.key_id,
+        trace_id: leased.traceId,
+        span_id: call.span?.spanId,
+      });
+    }
     const writes = receipt ? this.receiptWrites(receipt, completedAt) : [];
-    return this.mutate(() =>
+    return this.mutate(call.span ?? null, () =>
       this.queue.complete(
         call,
         { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes },
@@ -306,12 +320,16 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
-    await this.mutate(() => {
-      const now = this.now();
-      this.miners.keepAlive([...this.parked.keys()], now);
-      this.queue.tick(now);
-      return success(null);
-    }, true);
+    await this.mutate(
+      null,
+      () => {
+        const now = this.now();
+        this.miners.keepAlive([...this.parked.keys()], now);
+        this.queue.tick(now);
+        return success(null);
+      },
+      true,
+    );
     await this.retryHandoffs();
     await this.armAlarm(true);
   }
@@ -345,7 +363,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       try {
         await this.deliver(address, [job]);
       } catch (err) {
-        console.warn(JSON.stringify({ level: "warn", msg: "handoff not delivered; will retry", job_id: job.jobId, error: String(err) }));
+        this.log.warn("handoff not delivered; will retry", { job_id: job.jobId, trace_id: job.traceId, error: String(err) });
       }
     }
   }
@@ -389,7 +407,7 @@ export class RegionCoordinator extends DurableObject<Env> {
         return true;
       } catch (err) {
         // The giver keeps its handoff rows and offers the jobs again; this poll just moves on.
-        console.warn(JSON.stringify({ level: "warn", msg: "work fetch failed", from: shardName(address), error: String(err) }));
+        this.log.warn("work fetch failed", { from: shardName(address), error: String(err) });
       }
     }
     return false;
@@ -416,17 +434,22 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
-  /** `fromAlarm`: flush even when the change wrote nothing for D1, and leave re-arming to the alarm. */
-  private async mutate<T>(change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
+  /**
+   * `cause`: the span of the request the change serves (null: the alarm's). `fromAlarm`: flush even
+   * when the change wrote nothing for D1, and leave re-arming to the alarm.
+   */
+  private async mutate<T>(cause: Span | null, change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
     const appendedBefore = this.store.outboxAppended;
     let outcome: Outcome<T>;
     try {
-      outcome = this.ctx.storage.transactionSync(change);
+      outcome = this.ctx.storage.transactionSync(() => this.queue.causedBy(cause, change));
     } catch (err) {
       this.queue.drainEmitted();
+      this.queue.drainDecisions();
       throw err;
     }
     this.serveParkedPolls();
+    this.logDecisions(this.queue.drainDecisions());
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
@@ -436,12 +459,29 @@ export class RegionCoordinator extends DurableObject<Env> {
     return outcome;
   }
 
+  /** One log line per job step, after its commit: the job's trace, and the request's trace when that differs. */
+  private logDecisions(decisions: Decision[]): void {
+    for (const { event, causeTraceId } of decisions) {
+      this.log.info("job step", {
+        shard: this.ctx.id.name,
+        job_id: event.jobId,
+        step: event.type,
+        from_state: event.fromState,
+        to_state: event.toState,
+        miner_id: event.minerId,
+        trace_id: event.traceId,
+        span_id: event.spanId,
+        cause_trace_id: causeTraceId ?? undefined,
+      });
+    }
+  }
+
   private park(call: MinerCall, maxJobs: number, waitMs: number): Promise<Outcome<AssignedJob[]>> {
     this.parked.get(call.minerId)?.settle(success([]));
     return new Promise((resolve) => {
       const timer = setTimeout(() => poll.settle(success([])), waitMs);
       const poll: ParkedPoll = {
-        ownerId: call.ownerId,
+        call,
         maxJobs,
         settle: (outcome) => {
           clearTimeout(timer);
@@ -456,9 +496,12 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   /** Parked polls in the order they parked, while any job is there to offer (most changes leave none). */
   private serveParkedPolls(): void {
-    for (const [minerId, poll] of this.parked) {
+    for (const poll of this.parked.values()) {
       if (!this.store.hasOfferableJob(this.now())) return;
-      const leased = this.ctx.storage.transactionSync(() => this.queue.lease({ minerId, ownerId: poll.ownerId }, poll.maxJobs, this.now()));
+      // The lease is a step of the parked poll's request, whichever change made the job offerable.
+      const leased = this.ctx.storage.transactionSync(() =>
+        this.queue.causedBy(poll.call.span ?? null, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
+      );
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
   }
@@ -470,20 +513,22 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   private async flushPending(): Promise<void> {
     for (let batch = this.store.peekOutbox(OUTBOX_BATCH); batch.length > 0; batch = this.store.peekOutbox(OUTBOX_BATCH)) {
+      const writes = batch.map((entry) => entry.write);
       try {
-        await writeToD1(
-          this.d1,
-          batch.map((entry) => entry.write),
-        );
+        await writeToD1(this.d1, writes);
       } catch (err) {
         const failures = Number(this.store.getMeta("outbox_failures") ?? 0) + 1;
         this.store.setMeta("outbox_failures", String(failures));
         this.store.setMeta("outbox_retry_at", String(this.now() + outboxRetryDelayMs(failures)));
-        console.warn(
-          JSON.stringify({ level: "warn", msg: "outbox flush failed; will retry", pending: this.store.outboxSize(), error: String(err) }),
-        );
+        this.log.warn("outbox flush failed; will retry", {
+          shard: this.ctx.id.name,
+          pending: this.store.outboxSize(),
+          trace_ids: tracesOf(writes),
+          error: String(err),
+        });
         return;
       }
+      this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
       this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
     }
     if (this.store.getMeta("outbox_failures") !== null) {
@@ -516,4 +561,10 @@ export class RegionCoordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(wakeAt);
     }
   }
+}
+
+/** The traces a flush carries (its job steps'), for its log line. */
+function tracesOf(writes: readonly OutboxWrite[]): string {
+  const traces = new Set(writes.flatMap((w) => (w.kind === "event" && w.row.traceId ? [w.row.traceId] : [])));
+  return [...traces].join(",");
 }

@@ -4,6 +4,7 @@
 import type { OutboxWrite } from "../db/writes";
 import { newLeaseId } from "../lib/ids";
 import { toIso } from "../lib/time";
+import { formatTraceparent, newSpanId, type Span } from "../lib/trace-context";
 import type { AssignedJob, Job, JobError, JobEvent, Metrics } from "../model/job";
 import type { Receipt } from "../model/receipt";
 import { billingFacts, leaseTerms } from "../receipts/billing";
@@ -38,6 +39,14 @@ export interface QueueSettings {
 export interface MinerCall {
   minerId: string;
   ownerId: string;
+  /** The span of the miner's request; the steps it causes are recorded with it. */
+  span?: Span;
+}
+
+/** A job step as decided, with the trace of the request that caused it when that is not the job's own. */
+export interface Decision {
+  event: JobEvent;
+  causeTraceId: string | null;
 }
 
 /** A miner's report on a job it holds; `leaseId` is absent from old miners (AITBC's). */
@@ -78,12 +87,26 @@ export type CompletionCheck = { replay: true; receipt: Receipt | null } | { repl
 export class RegionQueue {
   /** Stream events stored since the last drain, for live subscribers; the DO drains after each commit. */
   private emitted: StreamEntry[] = [];
+  /** Job steps recorded since the last drain, for the DO's log; drained after each commit. */
+  private decisions: Decision[] = [];
+  /** The span of the request whose change is running; null for the alarm's (each step then gets a span of its own). */
+  private cause: Span | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly settings: QueueSettings,
     private readonly miners: MinerBook,
   ) {}
+
+  /** Runs a change on behalf of a request: the job steps it takes are recorded as spans of that request. */
+  causedBy<T>(cause: Span | null, change: () => T): T {
+    this.cause = cause;
+    try {
+      return change();
+    } finally {
+      this.cause = null;
+    }
+  }
 
   enqueue(input: NewJob, now: number): Outcome<Enqueued> {
     return success(this.enqueueOne(input, now));
@@ -100,22 +123,22 @@ export class RegionQueue {
     const here = this.settings.here ?? { region: input.region, shard: 0 };
     const job: Job = { ...newQueuedJob(input, now), queuedRegion: here.region, queuedShard: here.shard };
     this.store.putJob(job);
+    const submitted = this.record(job, {
+      jobId: job.jobId,
+      seq: 1,
+      type: "submitted",
+      fromState: null,
+      toState: "QUEUED",
+      at: now,
+      minerId: null,
+      leaseId: null,
+      detail: null,
+      traceId: null,
+      spanId: null,
+    });
     this.store.appendOutbox([
       { kind: "job", row: jobRow(job), payload: job.payload },
-      {
-        kind: "event",
-        row: eventRow({
-          jobId: job.jobId,
-          seq: 1,
-          type: "submitted",
-          fromState: null,
-          toState: "QUEUED",
-          at: now,
-          minerId: null,
-          leaseId: null,
-          detail: null,
-        }),
-      },
+      { kind: "event", row: eventRow(submitted) },
     ]);
     return { job, created: true };
   }
@@ -172,7 +195,7 @@ export class RegionQueue {
         { type: "lease", minerId: call.minerId, leaseId: newLeaseId(), leaseExpiresAt, terms },
         now,
       );
-      assigned.push(assignedView(leased));
+      assigned.push(assignedView(leased, this.cause));
     }
     return success(assigned);
   }
@@ -188,7 +211,7 @@ export class RegionQueue {
       }
       const redelivered = { ...job, leaseDeliveries: job.leaseDeliveries + 1 };
       this.store.putJob(redelivered);
-      again.push(assignedView(redelivered));
+      again.push(assignedView(redelivered, this.cause));
     }
     return again;
   }
@@ -302,7 +325,22 @@ export class RegionQueue {
     return events;
   }
 
-  private save(before: Job, after: Job, event: JobEvent): Job {
+  drainDecisions(): Decision[] {
+    const decisions = this.decisions;
+    this.decisions = [];
+    return decisions;
+  }
+
+  /** A step as the job's history keeps it: in the job's trace, as a span of the request that caused it. */
+  private record(job: Job, decided: JobEvent): JobEvent {
+    const event = { ...decided, traceId: job.traceId ?? null, spanId: this.cause?.spanId ?? newSpanId() };
+    const causeTraceId = this.cause && this.cause.traceId !== event.traceId ? this.cause.traceId : null;
+    this.decisions.push({ event, causeTraceId });
+    return event;
+  }
+
+  private save(before: Job, after: Job, decided: JobEvent): Job {
+    const event = this.record(after, decided);
     this.emitted.push(...this.store.stream.appendState(after.jobId, stateMessages(after.jobId, after.state, event.at, event)));
     this.store.putJob(after);
     const activity = activityOf(before, after, event.at);
@@ -345,7 +383,8 @@ export class RegionQueue {
   }
 }
 
-export function assignedView(job: Job): AssignedJob {
+/** A lease as its poll answer shows it; `cause`: the poll's span, which the lease step was recorded with. */
+export function assignedView(job: Job, cause: Span | null): AssignedJob {
   return {
     job_id: job.jobId,
     payload: job.payload,
@@ -354,6 +393,7 @@ export function assignedView(job: Job): AssignedJob {
     lease_expires_at: toIso(job.leaseExpiresAt)!,
     attempt: job.attempts + 1,
     expires_at: toIso(job.expiresAt)!,
+    ...(job.traceId ? { traceparent: formatTraceparent({ traceId: job.traceId, spanId: cause?.spanId ?? newSpanId() }) } : {}),
   };
 }
 

@@ -24,7 +24,7 @@ export type JobCommand =
 /** A submission as the region takes it in. */
 export type NewJob = Pick<
   Job,
-  "jobId" | "clientId" | "region" | "priority" | "constraints" | "payload" | "payloadHash" | "ttlSeconds" | "maxAttempts"
+  "jobId" | "clientId" | "region" | "priority" | "constraints" | "payload" | "payloadHash" | "ttlSeconds" | "maxAttempts" | "traceId"
 >;
 
 /** A job that no miner holds: before its first lease, and whenever it goes back to the queue. */
@@ -89,6 +89,9 @@ export function transition(job: Job, command: JobCommand, now: number): Transiti
       minerId: job.minerId ?? next.minerId,
       leaseId: job.leaseId ?? next.leaseId,
       detail,
+      // Which trace and span: the queue records that, as it knows who caused the step.
+      traceId: null,
+      spanId: null,
     },
   });
 

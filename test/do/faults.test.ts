@@ -1,4 +1,5 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   alarmAt,
@@ -116,6 +117,25 @@ describe("retries and expiry", () => {
     await api.enqueue(job);
     await alarmAt(stub, T0 + 5000);
     expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
+  });
+
+  it("records a step the alarm takes in the job's trace, as a span of its own", async () => {
+    const { name, stub, api } = freshRegion();
+    await setClock(stub, T0);
+    const submit = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
+    const job = newJob(name, { ttlSeconds: 5, traceId: submit.traceId });
+    await api.enqueue(job, submit);
+    await alarmAt(stub, T0 + 5000);
+    const rows = await env.DB.prepare("SELECT type, trace_id, span_id FROM job_events WHERE job_id = ? ORDER BY seq")
+      .bind(job.jobId)
+      .all<{ type: string; trace_id: string; span_id: string }>();
+    expect(rows.results.map((r) => [r.type, r.trace_id])).toEqual([
+      ["submitted", submit.traceId],
+      ["expired", submit.traceId],
+    ]);
+    expect(rows.results[0]!.span_id).toBe(submit.spanId);
+    expect(rows.results[1]!.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(rows.results[1]!.span_id).not.toBe(submit.spanId);
   });
 
   it("expires a RUNNING job and tells its miner through cancel on the next heartbeat", async () => {

@@ -81,6 +81,18 @@ async function waitUntil(what: string, condition: () => boolean, timeoutMs = 20_
   }
 }
 
+/** The coordinator's JSON log lines among everything the dev server printed. */
+const logLines = (output: string): Record<string, unknown>[] =>
+  output.split("\n").flatMap((line) => {
+    const start = line.indexOf("{");
+    if (start < 0) return [];
+    try {
+      return [JSON.parse(line.slice(start)) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -105,6 +117,9 @@ it("completes jobs, several at a time, with results and receipts that verify", a
     expect(document.result).toEqual({ echo: { n } });
     expect((await client.receipts.verify(document, { keys })).valid).toBe(true);
   }
+  // The miner sent each lease's traceparent with its result: those requests are spans of the jobs' traces.
+  const resultLines = logLines(server.output()).filter((line) => line.msg === "request" && line.route === "/v1/miners/:job_id/result");
+  for (const id of ids) expect(resultLines.find((line) => line.job_id === id)?.trace_id).toBe(jobs.get(id)!.trace_id);
   miner.child.kill("SIGTERM");
   expect(await miner.exited).toBe(0);
   expect(miner.output()).toMatch(/drained \| running 0\/3 \| done 6 \| failed 0/);

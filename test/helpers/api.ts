@@ -77,6 +77,17 @@ export async function openApp(request: Request): Promise<Response> {
   return res;
 }
 
+/**
+ * The door for a program that wants a Response, as fetch gives it (the SDK run inside workerd): an
+ * event stream comes back unread, like openApp's; any other answer is scanned whole and handed on.
+ */
+export async function fetchResponse(request: Request): Promise<Response> {
+  const res = await openApp(request);
+  if (res.webSocket || isEventStream(res)) return res;
+  const { status, headers, text } = await readScanned(labelOf(request), res);
+  return new Response(status === 204 || status === 304 ? null : text, { status, headers });
+}
+
 export function appRequest(method: string, path: string, options: CallOptions = {}): Request {
   const headers = new Headers(options.headers);
   if (options.key !== null && options.key !== undefined) headers.set("X-Api-Key", TEST_KEYS[options.key]);

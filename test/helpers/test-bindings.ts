@@ -22,6 +22,8 @@ export const ROTATED_SEED = "7d8c9b0a1f2e3d4c5b6a79880716253443526170f0e1d2c3b4a
 // what the suite sees.
 export const TEST_BINDINGS = {
   APP_ENV: "test",
+  // Request and decision lines would bury the test log; test/integration/tracing.test.ts turns them on.
+  LOG_LEVEL: "warn",
   JOB_TTL_SECONDS: "900",
   HEARTBEAT_INTERVAL_SECONDS: "10",
   HEARTBEAT_TIMEOUT_SECONDS: "30",

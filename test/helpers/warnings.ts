@@ -4,14 +4,16 @@
 import { onTestFinished, vi } from "vitest";
 import { scanForSecrets } from "./leak-scan";
 
-/** console.warn lines from now to the end of the current test, captured instead of printed. */
-export function captureWarnings(): string[] {
+/** Lines written with console[method] from now to the end of the current test, captured instead of printed. */
+export function captureConsole(method: "log" | "warn"): string[] {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
+  const spy = vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
     const line = args.map((arg) => (typeof arg === "string" ? arg : String(arg))).join(" ");
-    scanForSecrets("console.warn", line);
+    scanForSecrets(`console.${method}`, line);
     lines.push(line);
   });
   onTestFinished(() => spy.mockRestore());
   return lines;
 }
+
+export const captureWarnings = (): string[] => captureConsole("warn");

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { call, fetchAppWith } from "../helpers/api";
 
-const ALLOW_HEADERS = ["X-Api-Key", "Authorization", "Content-Type", "Idempotency-Key", "X-Miner-Id", "X-Request-Id", "X-Signature"];
-const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"];
+const ALLOW_HEADERS = [
+  "X-Api-Key",
+  "Authorization",
+  "Content-Type",
+  "Idempotency-Key",
+  "X-Miner-Id",
+  "X-Request-Id",
+  "X-Signature",
+  "traceparent",
+];
+const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "traceparent"];
 
 const list = (value: string | null) =>
   (value ?? "")

@@ -32,6 +32,7 @@ describe("submit", () => {
       queued_region: "local",
       queued_shard: 0,
       ran_region: null,
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     expect(Date.parse(res.body.expires_at) - Date.parse(res.body.requested_at)).toBe(60_000);
     const row = await env.DB.prepare("SELECT state, payload FROM jobs WHERE job_id = ?")

@@ -56,7 +56,14 @@ describe("parseConfig defaults", () => {
       receiptRetiredAttestationKeysHex: [],
       hmacRequired: false,
       secretsEncryptionKeyHex: undefined,
+      logLevel: "info",
     });
+  });
+
+  it("reads LOG_LEVEL as one of the levels, and refuses others", () => {
+    expect(parseConfig({ LOG_LEVEL: "debug" }).logLevel).toBe("debug");
+    expect(parseConfig({ LOG_LEVEL: "silent" }).logLevel).toBe("silent");
+    expect(() => parseConfig({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
   });
 
   it("reads HMAC_REQUIRED as true only for true or 1, and refuses other values", () => {

@@ -32,6 +32,7 @@ function jobWrite(jobId: string, version: number, changes: Partial<JobRow> = {})
       queuedRegion: "local",
       queuedShard: 0,
       ranRegion: null,
+      traceId: null,
       ...changes,
     },
   };
@@ -68,7 +69,19 @@ describe("writeToD1", () => {
   it("keeps the first copy of an event and ends a lease's session once", async () => {
     const event = (type: string): OutboxWrite => ({
       kind: "event",
-      row: { jobId: "wj3", seq: 1, type, fromState: null, toState: "QUEUED", at: T, minerId: null, leaseId: null, detail: { n: 1 } },
+      row: {
+        jobId: "wj3",
+        seq: 1,
+        type,
+        fromState: null,
+        toState: "QUEUED",
+        at: T,
+        minerId: null,
+        leaseId: null,
+        detail: { n: 1 },
+        traceId: null,
+        spanId: null,
+      },
     });
     const session = (endedAt: number | null, exitReason: string | null): OutboxWrite => ({
       kind: "worker_session",

@@ -15,8 +15,9 @@ export const CORS_ALLOW_HEADERS = [
   "X-Miner-Id",
   "X-Request-Id",
   "X-Signature",
+  "traceparent",
 ];
-export const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"];
+export const CORS_EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "traceparent"];
 const ALLOW_METHODS = ["GET", "POST", "DELETE", "OPTIONS"];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 

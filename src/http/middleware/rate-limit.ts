@@ -4,10 +4,12 @@
 // when the window resets, so Retry-After is the whole period. A limiter that errors lets the request
 // through: losing the rate limit for a moment is better than refusing every caller. Counts are
 // kept per Cloudflare location (the binding's design), so a limit is per principal per location.
+
 import type { Context, MiddlewareHandler } from "hono";
 import type { LookupGuard } from "../../auth/keys";
 import type { Role } from "../../auth/principal";
 import { ExpiringMap } from "../../lib/expiring-map";
+import { logger } from "../../lib/log";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../router";
 
@@ -30,14 +32,11 @@ async function allowed(c: Context<AppEnv>, name: LimiterName, key: string): Prom
   try {
     return (await limiter.limit({ key })).success;
   } catch (err) {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        request_id: c.get("requestId"),
-        limiter: name,
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    logger(c.get("config").logLevel).warn("rate limiter failed; request let through", {
+      request_id: c.get("requestId"),
+      limiter: name,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return true;
   }
 }

@@ -117,6 +117,8 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
     miner_id: e.minerId,
     lease_id: e.leaseId,
     detail: e.detail ?? null,
+    trace_id: e.traceId,
+    span_id: e.spanId,
   }));
   return c.json({ ...jobView(job), client_id: job.clientId, payload: job.payload, result: job.result ?? null, events }, 200);
 };
@@ -143,7 +145,7 @@ export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await anyJob(createDb(c.env.DB), c.req.valid("param").job_id);
-  return c.json({ ...(await cancelKnownJob(c.env, c.get("config"), job)), client_id: job.clientId }, 200);
+  return c.json({ ...(await cancelKnownJob(c.env, c.get("config"), job, c.get("span"))), client_id: job.clientId }, 200);
 };
 
 export const listMiners: Handler<typeof routes.listMiners> = async (c) => {

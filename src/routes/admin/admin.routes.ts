@@ -13,6 +13,8 @@ import {
   MinerStatus,
   Page,
   Receipt,
+  SpanId,
+  TraceId,
 } from "../../http/schemas";
 import { jobEventsContract } from "../jobs/jobs.routes";
 
@@ -60,6 +62,11 @@ const JobEventView = z
     detail: JsonObject.nullable().openapi({
       description: "More about the event, e.g. the miner's reported_metrics on completed; null when nothing more",
       example: null,
+    }),
+    trace_id: TraceId.nullable().openapi({ description: "The job's W3C trace; null for steps recorded before tracing" }),
+    span_id: SpanId.nullable().openapi({
+      description:
+        "The step's span: the span of the request that caused it (its traceparent answer header names it), or a fresh one for a step the coordinator's timers took (expiry, a lapsed lease)",
     }),
   })
   .openapi("JobEvent", { description: "One transition in a job's history" });

@@ -26,6 +26,7 @@ export function jobView(row: Omit<JobRow, "payload">): JobViewBody {
     queued_region: row.queuedRegion ?? row.region,
     queued_shard: row.queuedShard ?? 0,
     ran_region: row.ranRegion ?? null,
+    trace_id: row.traceId ?? null,
   };
 }
 

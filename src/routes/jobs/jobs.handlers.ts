@@ -24,6 +24,7 @@ function submitContext(c: Context<AppEnv>): SubmitContext {
     config: c.get("config"),
     principal: c.get("principal"),
     cf: c.req.raw.cf as SubmitContext["cf"],
+    span: c.get("span"),
   };
 }
 
@@ -41,6 +42,7 @@ export const submitJob: Handler<typeof routes.submitJob> = async (c) => {
     received: c.get("receivedJson"),
     idempotencyKey,
   });
+  c.set("jobId", job.job_id);
   if (replayed) return c.json(job, 200, { "Idempotent-Replayed": "true" });
   return c.json(job, 201);
 };
@@ -95,7 +97,7 @@ export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  return c.json(await cancelKnownJob(c.env, c.get("config"), job), 200);
+  return c.json(await cancelKnownJob(c.env, c.get("config"), job, c.get("span")), 200);
 };
 
 export const getJobReceipt: Handler<typeof routes.getJobReceipt> = async (c) => {

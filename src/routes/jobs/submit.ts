@@ -10,6 +10,7 @@ import { claimIdempotencyKeys } from "../../db/queries/idempotency";
 import { selectJobsById } from "../../db/queries/jobs";
 import { ApiError } from "../../http/errors";
 import { sha256Hex } from "../../lib/hash";
+import type { Span } from "../../lib/trace-context";
 import { newShardJobId, type ShardAddress, shardName } from "../../queue/shards";
 import type { NewJob } from "../../queue/state-machine";
 import { contentHash } from "../../receipts/canonical-json";
@@ -24,6 +25,8 @@ export interface SubmitContext {
   config: Config;
   principal: Principal;
   cf: { continent?: unknown } | undefined;
+  /** The submit request's span: its jobs belong to its trace. */
+  span: Span;
 }
 
 export interface Submission {
@@ -77,6 +80,7 @@ async function newJobFor(ctx: SubmitContext, body: Submission["body"]): Promise<
     payloadHash: await contentHash(body.payload),
     ttlSeconds: body.ttl_seconds ?? ctx.config.jobTtlSeconds,
     maxAttempts: body.max_attempts ?? 3,
+    traceId: ctx.span.traceId,
   };
   return { job, shard };
 }
@@ -100,7 +104,12 @@ export async function enqueueSubmissions(ctx: SubmitContext, submissions: readon
     [...byShard.values()].map(async (group) => {
       const { region, shard } = group[0]!.shard;
       const stub = regionStub(ctx.env, ctx.config, region, shard);
-      const enqueued = unwrap(await stub.enqueueBatch(group.map((p) => p.job)));
+      const enqueued = unwrap(
+        await stub.enqueueBatch(
+          group.map((p) => p.job),
+          ctx.span,
+        ),
+      );
       group.forEach((p, i) => {
         answers[p.index] = { job: liveJobView(enqueued[i]!.job), replayed: p.replayed };
       });

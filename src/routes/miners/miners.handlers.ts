@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { isPrincipalIdShaped } from "../../auth/principal";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
+import { logger } from "../../lib/log";
 import type { AssignedJob } from "../../model/job";
 import type { Outcome } from "../../queue/outcome";
 import type { MinerCall } from "../../queue/region-queue";
@@ -22,7 +23,7 @@ async function withMiner<T>(c: Context<AppEnv>, call: (stub: RegionApi, miner: M
   const header = c.req.header("x-miner-id");
   for (let attempt = 0; ; attempt++) {
     const { minerId, region } = await resolveMiner(c.env.DB, principal, header);
-    const outcome = await call(minerStub(c.env, c.get("config"), minerId, region), { minerId, ownerId: principal.id });
+    const outcome = await call(minerStub(c.env, c.get("config"), minerId, region), { minerId, ownerId: principal.id, span: c.get("span") });
     if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) return unwrap(outcome);
     forgetMiner(minerId);
   }
@@ -50,7 +51,9 @@ export const register: Handler<typeof routes.register> = async (c) => {
     ]);
   }
   const retired =
-    placement && placement.region !== region ? unwrap(await minerStub(c.env, config, minerId, placement.region).retire(minerId)) : null;
+    placement && placement.region !== region
+      ? unwrap(await minerStub(c.env, config, minerId, placement.region).retire(minerId, c.get("span")))
+      : null;
   const { capabilities, concurrency } = body;
   const registered = unwrap(
     await minerStub(c.env, config, minerId, region).register({
@@ -93,7 +96,7 @@ export const poll: Handler<typeof routes.poll> = async (c) => {
     // The region DO was reset or evicted while the poll was parked. Whatever it may have leased
     // and not delivered comes back when the lease expires, so the miner simply polls again.
     if (err instanceof ApiError) throw err;
-    console.warn(JSON.stringify({ level: "warn", request_id: c.get("requestId"), msg: "parked poll interrupted", error: String(err) }));
+    logger(c.get("config").logLevel).warn("parked poll interrupted", { request_id: c.get("requestId"), error: String(err) });
     return c.body(null, 204);
   }
   if (jobs.length === 0) return c.body(null, 204);
