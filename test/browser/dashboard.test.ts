@@ -79,8 +79,11 @@ describe("the admin dashboard", () => {
   });
 
   it("shows a job submitted over HTTP in the table, and its details in the dialog", async () => {
-    jobId = (await call("POST", "/v1/jobs", keys.client, { payload: { prompt: "seen from the dashboard" }, constraints: { gpu: GPU } }))
-      .job_id;
+    const submitted = await call("POST", "/v1/jobs", keys.client, {
+      payload: { prompt: "seen from the dashboard" },
+      constraints: { gpu: GPU },
+    });
+    jobId = submitted.job_id;
     await page.selectOption("#job-filters select[name=state]", "QUEUED");
     const row = `#jobs tr[data-job-id="${jobId}"]`;
     await page.waitForSelector(row);
@@ -92,6 +95,14 @@ describe("the admin dashboard", () => {
     await page.waitForSelector("#job-detail[open]");
     await expect.poll(() => page.textContent("#job-payload")).toContain("seen from the dashboard");
     expect(await page.textContent("#job-events")).toContain("submitted");
+    // The job's W3C trace: among its facts, and on each event with the event's own span.
+    expect(submitted.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(await page.textContent("#job-facts")).toContain(submitted.trace_id);
+    expect(await page.$$eval("#job-events th", (ths) => ths.map((th) => th.textContent))).toEqual(
+      expect.arrayContaining(["trace id", "span id"]),
+    );
+    expect(await page.textContent("#job-events tbody")).toContain(submitted.trace_id);
+    expect(await page.textContent(row)).toContain(submitted.trace_id);
     expect(await page.isEnabled("#job-cancel")).toBe(true);
     expect(await page.isDisabled("#job-reissue")).toBe(true);
   });
