@@ -99,6 +99,19 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
           },
         },
+        {
+          test: {
+            // Pages in headless Chromium (test/browser/chromium.ts) against one real dev server that
+            // every file shares; the steps of a file build on each other, and one file runs at a time.
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            globalSetup: ["test/browser/dev-server.setup.ts"],
+            environment: "node",
+            fileParallelism: false,
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+          },
+        },
       ],
     },
   };

@@ -11,9 +11,12 @@ import { createTransport, type Send } from "./transport";
 import type {
   AdminJob,
   AdminJobPage,
+  AdminJobView,
   AdminListJobsQuery,
   AdminListMinersQuery,
   AdminStats,
+  AdminStatsHistory,
+  AdminStatsHistoryQuery,
   ApiKeyPage,
   ApiKeyView,
   AssignedJob,
@@ -33,6 +36,7 @@ import type {
   MinerFailure,
   MinerPage,
   MinerResult,
+  MinerView,
   PageQuery,
   Poll,
   ProgressAnswer,
@@ -284,6 +288,10 @@ export class CoordinatorClient {
     stats: (options: CallOptions = {}): Promise<AdminStats> =>
       unwrap(this.raw.GET("/v1/admin/stats", { fetch: this.idempotent, ...options })),
 
+    /** One point per minute for every region, oldest first, ending with the current minute (`minutes` 1-60, default 60). */
+    statsHistory: (query: AdminStatsHistoryQuery = {}, options: CallOptions = {}): Promise<AdminStatsHistory> =>
+      unwrap(this.raw.GET("/v1/admin/stats/history", { params: { query }, fetch: this.idempotent, ...options })),
+
     listJobs: (query: AdminListJobsQuery = {}, options: CallOptions = {}): Promise<AdminJobPage> =>
       unwrap(this.raw.GET("/v1/admin/jobs", { params: { query }, fetch: this.idempotent, ...options })),
 
@@ -291,8 +299,28 @@ export class CoordinatorClient {
     getJob: (jobId: string, options: CallOptions = {}): Promise<AdminJob> =>
       unwrap(this.raw.GET("/v1/admin/jobs/{job_id}", { params: { path: { job_id: jobId } }, fetch: this.idempotent, ...options })),
 
+    /** Cancels any client's QUEUED or RUNNING job, as its client's cancel does; cancelling again answers the same view. */
+    cancelJob: (jobId: string, options: CallOptions = {}): Promise<AdminJobView> =>
+      unwrap(this.raw.POST("/v1/admin/jobs/{job_id}/cancel", { params: { path: { job_id: jobId } }, fetch: this.idempotent, ...options })),
+
     listMiners: (query: AdminListMinersQuery = {}, options: CallOptions = {}): Promise<MinerPage> =>
       unwrap(this.raw.GET("/v1/admin/miners", { params: { query }, fetch: this.idempotent, ...options })),
+
+    /** The miner gets no new work (as when it drains itself) until undrained or it registers again. */
+    drainMiner: (minerId: string, options: CallOptions = {}): Promise<MinerView> =>
+      unwrap(
+        this.raw.POST("/v1/admin/miners/{miner_id}/drain", { params: { path: { miner_id: minerId } }, fetch: this.idempotent, ...options }),
+      ),
+
+    /** Ends an admin's drain (a miner's own drain answers 409 CONFLICT_STATE). */
+    undrainMiner: (minerId: string, options: CallOptions = {}): Promise<MinerView> =>
+      unwrap(
+        this.raw.POST("/v1/admin/miners/{miner_id}/undrain", {
+          params: { path: { miner_id: minerId } },
+          fetch: this.idempotent,
+          ...options,
+        }),
+      ),
 
     /** Re-issues the latest receipt with the current keys. Not retried after a lost answer (each call adds a receipt). */
     reissueReceipt: (jobId: string, options: CallOptions = {}): Promise<Receipt> =>

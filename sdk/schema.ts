@@ -385,6 +385,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/stats/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-minute history
+         * @description One point per minute for every configured region, oldest first, ending with the current minute (which shows what happened so far and the queue now). Each shard counts its own job events as they happen and samples its queue at each minute's end (asked of each shard, one call each, kept for 61 minutes); a region's figures are the sums of its shards', its percentiles those of the merged histograms.
+         */
+        get: operations["adminStatsHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/jobs": {
         parameters: {
             query?: never;
@@ -414,11 +434,75 @@ export interface paths {
         };
         /**
          * Get any job, with its history
-         * @description Any client's job, with every event of its history.
+         * @description Any client's job, with its payload, its result and every event of its history.
          */
         get: operations["adminGetJob"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/jobs/{job_id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any job's receipts
+         * @description Every receipt issued for any client's job, re-issues included, oldest first, a page at a time.
+         */
+        get: operations["adminListJobReceipts"];
+        put?: never;
+        /**
+         * Re-issue a job's receipt
+         * @description Signs the job's latest receipt again with the current keys (new receipt_id and nonce, same facts) and appends it to the job's history; use it after a key rotation. Creates no new settlement.
+         */
+        post: operations["adminReissueReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/jobs/{job_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow any job's state changes, progress and output
+         * @description Any client's job's event stream, exactly as its client gets it from GET /v1/jobs/{job_id}/events: a server-sent event stream, or a WebSocket when the request asks to upgrade; the current state first (or every message after `after` / Last-Event-ID; 0 for the whole history), then every change, job.progress and output.chunk, and result.ready; it ends at a final state.
+         */
+        get: operations["adminStreamJobEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel any job
+         * @description Cancels any client's QUEUED or RUNNING job, exactly as its client's cancel does: a running job's miner hears of it in its next heartbeat, and cancelling a CANCELED job again answers the same view.
+         */
+        post: operations["adminCancelJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -445,7 +529,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/jobs/{job_id}/receipts": {
+    "/v1/admin/miners/{miner_id}/drain": {
         parameters: {
             query?: never;
             header?: never;
@@ -455,10 +539,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Re-issue a job's receipt
-         * @description Signs the job's latest receipt again with the current keys (new receipt_id and nonce, same facts) and appends it to the job's history; use it after a key rotation. Creates no new settlement.
+         * Drain a miner
+         * @description The miner gets no new work, as when it drains itself: its running jobs finish normally, its polls get nothing new, and its heartbeats answer drain: true. It lasts as the miner's own drain does, until the miner registers again (or goes OFFLINE). Draining a DRAINING miner answers it as it is.
          */
-        post: operations["adminReissueReceipt"];
+        post: operations["adminDrainMiner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/miners/{miner_id}/undrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undrain a miner
+         * @description Ends a drain an admin started: the miner takes work again, ONLINE (or OFFLINE, if it went quiet meanwhile). A drain the miner asked for itself stays until it registers again. An ONLINE or OFFLINE miner is answered as it is.
+         */
+        post: operations["adminUndrainMiner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2404,6 +2508,64 @@ export interface components {
              */
             output?: string | null;
         };
+        /** @description One minute of one region: what happened in it, and the queue at its end */
+        HistoryPoint: {
+            /**
+             * @description The minute's start (ISO 8601 UTC)
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            minute: string;
+            /**
+             * @description Jobs QUEUED at the minute's end (now, for the current minute); for a minute without a sample the last known figure, 0 before any
+             * @example 4
+             */
+            queued: number;
+            /**
+             * @description Jobs RUNNING at the minute's end, as queued is
+             * @example 2
+             */
+            running: number;
+            /**
+             * @description Jobs that reached COMPLETED in the minute
+             * @example 10
+             */
+            completed: number;
+            /**
+             * @description Jobs that reached FAILED in the minute
+             * @example 1
+             */
+            failed: number;
+            /**
+             * @description Jobs CANCELED in the minute
+             * @example 0
+             */
+            canceled: number;
+            /**
+             * @description Jobs that EXPIRED in the minute
+             * @example 0
+             */
+            expired: number;
+            /**
+             * @description Median wait of the jobs leased in the minute, from when each became available (submitted, back in the queue, or its retry backoff over) to its lease, to within 5 %; null when none was leased
+             * @example 120
+             */
+            wait_p50_ms: number | null;
+            /**
+             * @description 95th percentile of the same waits; null when none was leased
+             * @example 900
+             */
+            wait_p95_ms: number | null;
+            /**
+             * @description Median run time, from lease to the end, of the jobs that reached COMPLETED or FAILED in the minute, to within 5 %; null when none did
+             * @example 2000
+             */
+            run_p50_ms: number | null;
+            /**
+             * @description 95th percentile of the same run times; null when none did
+             * @example 5000
+             */
+            run_p95_ms: number | null;
+        };
         /** @description A job, with its client */
         AdminJobView: components["schemas"]["JobView"] & {
             /**
@@ -2419,6 +2581,24 @@ export interface components {
              * @example cli_8f3a1c2d4e5f6a7b
              */
             client_id: string;
+            /**
+             * @description The work, exactly as the client submitted it
+             * @example {
+             *       "prompt": "a lighthouse at dusk"
+             *     }
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The result the miner submitted; null unless COMPLETED
+             * @example {
+             *       "image_url": "https://example.com/out.png"
+             *     }
+             */
+            result: {
+                [key: string]: unknown;
+            } | null;
             /** @description Its history, oldest first */
             events: components["schemas"]["JobEvent"][];
         };
@@ -2523,7 +2703,7 @@ export interface components {
              */
             concurrency: number;
             /**
-             * @description Its last heartbeat report {inflight, status, metadata} (up to a minute old); null before its first
+             * @description Its last heartbeat report {inflight, status, metadata} (in lists up to a minute old); null before its first
              * @example {
              *       "inflight": 1,
              *       "status": "busy",
@@ -2539,10 +2719,17 @@ export interface components {
              */
             registered_at: string;
             /**
-             * @description Its last sign of life, up to a minute old
+             * @description Its last sign of life (in lists up to a minute old)
              * @example 2026-01-01T12:00:10.000Z
              */
             last_seen_at: string;
+            /**
+             * @description The ids of the jobs RUNNING on it now, live from its region's Durable Object
+             * @example [
+             *       "3f2a9c1e5b7d4f60a1b2c3d4e5f60718"
+             *     ]
+             */
+            held_jobs: string[];
         };
         /** @description The key to create */
         CreateKey: {
@@ -5328,6 +5515,116 @@ export interface operations {
             };
         };
     };
+    adminStatsHistory: {
+        parameters: {
+            query?: {
+                /** @description How many minutes, 1-60 (default 60) */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Points per region
+                         * @example 60
+                         */
+                        minutes: number;
+                        /** @description Every configured region, in the order of REGIONS */
+                        regions: {
+                            /**
+                             * @description The region
+                             * @example eu-west
+                             */
+                            region: string;
+                            /** @description Exactly `minutes` points, oldest first */
+                            points: components["schemas"]["HistoryPoint"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: invalid input: details name each bad field by its dotted path. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
     adminListJobs: {
         parameters: {
             query?: {
@@ -5534,6 +5831,490 @@ export interface operations {
             };
         };
     };
+    adminListJobReceipts: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1-100 */
+                limit?: number;
+                /** @description next_cursor of the previous page; leave out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every receipt issued for the job, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description This page's items */
+                        items: components["schemas"]["Receipt"][];
+                        /**
+                         * @description Pass as cursor for the next page; null on the last page
+                         * @example null
+                         */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job of the caller's has this id (an id of another shape, or another client's job, answers the same). RECEIPT_NOT_FOUND: the job has no receipt (it has not completed, or receipts are disabled). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: invalid input: details name each bad field by its dotted path. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminReissueReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new receipt, appended to the job's history */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND). RECEIPT_NOT_FOUND: no receipt has been issued for the job. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: receipts are disabled, or another re-issue of this receipt happened at the same time. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminStreamJobEvents: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event id: every event after it is sent first, then the stream goes on live; 0 sends the job's whole history. Without it (and without Last-Event-ID) the stream starts with the job's current state. The WebSocket way to resume */
+                after?: string;
+            };
+            header?: {
+                /** @description As `after` (and taking precedence over it): what an EventSource sends when it reconnects */
+                "last-event-id"?: string;
+                /** @description websocket (with the other WebSocket handshake headers) opens a WebSocket instead of an event stream */
+                upgrade?: string;
+            };
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: a WebSocket whose text messages are JobStreamEvent JSON, the same as the event stream's data lines; closed with 1000 after the final state */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server-sent events: the current state first (or every event after `after` / Last-Event-ID), then every event live; ends at a final state, or early when the job moves to another shard (reconnect with Last-Event-ID) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job of the caller's has this id (an id of another shape, or another client's job, answers the same). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFound"];
+                };
+            };
+            /** @description INVALID_PAYLOAD: after or Last-Event-ID is not a whole number (0 or more). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422InvalidPayload"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminCancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled (repeating is harmless) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminJobView"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description JOB_NOT_FOUND: no job has this id. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404JobNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: the job is COMPLETED, FAILED or EXPIRED (details name its state). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
     adminListMiners: {
         parameters: {
             query?: {
@@ -5642,25 +6423,25 @@ export interface operations {
             };
         };
     };
-    adminReissueReceipt: {
+    adminDrainMiner: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The job's id, as its submit answered it; an id of any other shape is a 404 */
-                job_id: string;
+                /** @description The miner's id; an id of any other shape is a 404 */
+                miner_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The new receipt, appended to the job's history */
-            201: {
+            /** @description The miner, DRAINING (live from its region) */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Receipt"];
+                    "application/json": components["schemas"]["MinerView"];
                 };
             };
             /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
@@ -5683,17 +6464,141 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description JOB_NOT_FOUND: the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND). RECEIPT_NOT_FOUND: no receipt has been issued for the job. */
+            /** @description MINER_NOT_FOUND: no miner has this id. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error404JobNotFoundReceiptNotFound"];
+                    "application/json": components["schemas"]["Error404MinerNotFound"];
                 };
             };
-            /** @description CONFLICT_STATE: receipts are disabled, or another re-issue of this receipt happened at the same time. */
+            /** @description CONFLICT_STATE: the miner is OFFLINE (details: status); it gets no work until it calls in, and then it is ONLINE. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409ConflictState"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1048576 bytes (1 MiB). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json (or application/*+json). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests: retry after Retry-After seconds (60). */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: more than 64 request headers, or one over 8192 bytes (details name it). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error431"];
+                };
+            };
+            /** @description INTERNAL: a bug: only the request id is said, quote it when reporting. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+            /** @description SIGNING_UNAVAILABLE: the key must sign its requests, and the coordinator cannot check its signatures (an operator must fix that). */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error503"];
+                };
+            };
+        };
+    };
+    adminUndrainMiner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The miner's id; an id of any other shape is a 404 */
+                miner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The miner (live from its region) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinerView"];
+                };
+            };
+            /** @description UNAUTHORIZED_KEY: no API key, an unknown or revoked one, or a request signature that is missing, malformed, expired, replayed or wrong (details then name x-signature and the reason). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description FORBIDDEN: the key's role may not call this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description MINER_NOT_FOUND: no miner has this id. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404MinerNotFound"];
+                };
+            };
+            /** @description CONFLICT_STATE: the miner drained itself (details: status DRAINING); it takes work again once it registers again. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

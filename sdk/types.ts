@@ -42,9 +42,13 @@ export type ProgressPost = Schemas["ProgressPost"];
 export type ProgressAnswer = JsonBody<operations["postProgress"], 200>;
 
 export type AdminStats = JsonBody<operations["adminStats"], 200>;
+export type AdminStatsHistory = JsonBody<operations["adminStatsHistory"], 200>;
+export type AdminStatsHistoryQuery = Query<operations["adminStatsHistory"]>;
+export type HistoryPoint = Schemas["HistoryPoint"];
 export type AdminJobPage = JsonBody<operations["adminListJobs"], 200>;
 export type AdminListJobsQuery = Query<operations["adminListJobs"]>;
 export type AdminJob = JsonBody<operations["adminGetJob"], 200>;
+export type AdminJobView = Schemas["AdminJobView"];
 export type MinerView = Schemas["MinerView"];
 export type MinerPage = JsonBody<operations["adminListMiners"], 200>;
 export type AdminListMinersQuery = Query<operations["adminListMiners"]>;

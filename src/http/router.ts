@@ -32,7 +32,7 @@ const PART_NAMES: Record<string, string> = { json: "request body", query: "query
 /** What a refusal names: the part of the request that failed (never "json": the JSON parsed fine). */
 const invalidMessage = (target: string): string => `invalid ${PART_NAMES[target] ?? target}`;
 
-const NOT_FOUND_BY_PARAM: Record<string, ErrorCode> = { job_id: "JOB_NOT_FOUND" };
+const NOT_FOUND_BY_PARAM: Record<string, ErrorCode> = { job_id: "JOB_NOT_FOUND", miner_id: "MINER_NOT_FOUND" };
 
 function notFoundCode(error: ZodError): ErrorCode {
   const param = String(error.issues[0]?.path[0] ?? "");

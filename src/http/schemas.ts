@@ -25,6 +25,14 @@ export const JobParams = z.object({
     example: "3f2a9c1e5b7d4f60a1b2c3d4e5f60718",
   }),
 });
+/** The path parameter of the admin's routes under a miner. */
+export const MinerParams = z.object({
+  miner_id: MinerId.openapi({
+    param: { name: "miner_id", in: "path" },
+    description: "The miner's id; an id of any other shape is a 404",
+    example: "rig-7",
+  }),
+});
 export const LeaseId = z
   .string()
   .regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex characters")

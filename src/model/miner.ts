@@ -22,6 +22,8 @@ export interface Miner {
   reported: Record<string, unknown> | null;
   registeredAt: number;
   lastSeenAt: number;
+  /** Who asked for the drain that made it DRAINING; read only while DRAINING (absent: the miner itself). */
+  drainedBy?: "miner" | "admin";
   /** When the miner's row was last written to D1. */
   updatedAt: number;
   version: number;

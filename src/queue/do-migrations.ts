@@ -57,6 +57,21 @@ const MIGRATIONS: readonly string[] = [
      progress_bytes INTEGER NOT NULL,
      PRIMARY KEY (job_id, id)
    );`,
+  // Per-minute counts of job events (by kind and duration bucket) and the depth sampled at each
+  // minute's end, for the admin history (see minute-stats.ts). Shards start counting from this migration.
+  `CREATE TABLE IF NOT EXISTS minute_counts (
+     minute INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     bucket INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (minute, kind, bucket)
+   ) WITHOUT ROWID;
+   CREATE TABLE IF NOT EXISTS minute_depths (
+     minute INTEGER PRIMARY KEY,
+     queued INTEGER NOT NULL,
+     running INTEGER NOT NULL,
+     sampled_at INTEGER NOT NULL
+   );`,
 ];
 
 export function runDoMigrations(sql: SqlStorage): void {

@@ -21,6 +21,7 @@ const PUBLISH_INTERVAL_MS = 60_000;
 const LIVENESS_RESOLUTION_MS = 1000;
 
 export const minerNotFound = () => refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
+const minerUnknown = () => refuse("MINER_NOT_FOUND", "no miner has this id in its region");
 
 export class MinerBook {
   constructor(
@@ -73,7 +74,32 @@ export class MinerBook {
     const miner = this.owned(minerId, ownerId);
     if (!miner) return minerNotFound();
     const touched = this.touch(miner, now);
-    return success(this.save({ ...touched, status: "DRAINING" }, now));
+    return success(this.save({ ...touched, status: "DRAINING", drainedBy: "miner" }, now));
+  }
+
+  /**
+   * An admin's drain: the miner's own drain (no new work, heartbeats answer drain: true, registering
+   * again ends it), though not a sign of life of the miner. An OFFLINE miner cannot be drained.
+   */
+  drainByAdmin(minerId: string, now: number): Outcome<Miner> {
+    const miner = this.store.getMiner(minerId);
+    if (!miner) return minerUnknown();
+    if (miner.status === "OFFLINE") return conflict("an OFFLINE miner cannot be drained", { on: "status", status: "OFFLINE" });
+    if (miner.status === "DRAINING") return success(miner);
+    return success(this.save({ ...miner, status: "DRAINING", drainedBy: "admin" }, now));
+  }
+
+  /** Ends an admin's drain: ONLINE again, or OFFLINE if it went quiet meanwhile. A miner's own drain stays (409). */
+  undrainByAdmin(minerId: string, now: number): Outcome<Miner> {
+    const miner = this.store.getMiner(minerId);
+    if (!miner) return minerUnknown();
+    if (miner.status !== "DRAINING") return success(miner);
+    if (miner.drainedBy !== "admin") {
+      return conflict("the miner drained itself; it takes work again once it registers again", { on: "status", status: "DRAINING" });
+    }
+    const { drainedBy: _, ...undrained } = miner;
+    const alive = now - miner.lastSeenAt < this.heartbeatTimeoutMs;
+    return success(this.save({ ...undrained, status: alive ? "ONLINE" : "OFFLINE" }, now));
   }
 
   /** Miners with a parked long-poll are alive while they wait. */

@@ -2,6 +2,7 @@
 // Error's own properties do not survive RPC, so a throw from the DO always means a bug); the Worker
 // turns each into its HTTP error in one place (src/routing/region-stub.ts).
 import type { JobState } from "../model/job";
+import type { MinerStatus } from "../model/miner";
 
 /** What a CONFLICT_STATE refusal conflicts with. */
 export type Conflict =
@@ -10,7 +11,9 @@ export type Conflict =
   /** The job was already completed with another result. */
   | { on: "result" }
   /** Another key registered this miner id. */
-  | { on: "miner_id" };
+  | { on: "miner_id" }
+  /** The miner's status forbids the admin's command. */
+  | { on: "status"; status: MinerStatus };
 
 export type Refusal =
   | { ok: false; code: "JOB_NOT_FOUND" | "MINER_NOT_FOUND" | "LEASE_LOST"; message: string }

@@ -17,6 +17,7 @@ import { runDoMigrations } from "./do-migrations";
 import { COUNTERS, type Handoff, Handoffs, type MinerAsk } from "./handoffs";
 import { closeReplyCode, currentStateEntries, JobWatchers, type StreamEntry, sendEntries } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
+import type { ShardActivity } from "./minute-stats";
 import { type Outcome, refuse, success } from "./outcome";
 import type { ProgressPost } from "./progress";
 import { readPoll } from "./redelivery";
@@ -28,6 +29,12 @@ import { nextWakeAt, outboxRetryDelayMs } from "./timers";
 
 /** Another shard's DO as this one calls it (RPC typing erases the success values of Outcome). */
 type RegionApiOf = Pick<RegionCoordinator, "cancel" | "watch" | "fetch" | "adopt" | "handOver" | "confirmHandoffs">;
+
+/** A miner as an admin's call answers it, with the jobs it runs. */
+export interface HeldMiner {
+  miner: Miner;
+  heldJobs: string[];
+}
 
 interface ParkedPoll {
   call: MinerCall;
@@ -125,6 +132,28 @@ export class RegionCoordinator extends DurableObject<Env> {
   drain(call: MinerCall) {
     this.parked.get(call.minerId)?.settle(success([]));
     return this.mutate(call.span ?? null, () => this.miners.drain(call.minerId, call.ownerId, this.now()));
+  }
+
+  /** An admin's drain (no owner check, not a sign of life); answers the miner and the jobs it runs. */
+  drainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
+    this.parked.get(minerId)?.settle(success([]));
+    return this.mutate(null, () => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
+  }
+
+  /** Ends an admin's drain; answers the miner and the jobs it runs. */
+  undrainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
+    return this.mutate(null, () => this.withHeldJobs(this.miners.undrainByAdmin(minerId, this.now())));
+  }
+
+  /** The jobs each of these miners of this shard runs now, for the admin's miner list. */
+  heldJobs(minerIds: string[]): Record<string, string[]> {
+    return this.store.runningJobIds(minerIds);
+  }
+
+  private withHeldJobs(outcome: Outcome<Miner>): Outcome<HeldMiner> {
+    if (!outcome.ok) return outcome;
+    const miner = outcome.value;
+    return success({ miner, heldJobs: this.store.runningJobIds([miner.minerId])[miner.minerId] ?? [] });
   }
 
   async cancel(jobId: string, clientId: string, cause: Span | null = null): Promise<Outcome<Job>> {
@@ -244,6 +273,11 @@ export class RegionCoordinator extends DurableObject<Env> {
       stolenIn: counter(COUNTERS.stolenIn),
       handoffsPending: this.store.handoffCount(),
     };
+  }
+
+  /** The per-minute counts of the minutes `from` to `to` (minute starts) and the depth now, for the admin history. */
+  minuteStats(from: number, to: number): ShardActivity {
+    return { ...this.store.minutes.window(from, to), live: this.store.depth() };
   }
 
   /**

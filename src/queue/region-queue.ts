@@ -13,6 +13,7 @@ import { eventRow, jobRow } from "./d1-rows";
 import { type StreamEntry, stateMessages } from "./job-stream";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
+import { activityOf } from "./minute-stats";
 import { conflict, type Outcome, refuse, success, tooLarge } from "./outcome";
 import { judgePost, MAX_PROGRESS_BYTES_PER_JOB, type ProgressPost, progressMessages } from "./progress";
 import { MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
@@ -299,6 +300,7 @@ export class RegionQueue {
     }
     this.store.pruneFinishedBefore(now - this.settings.finishedRetentionMs);
     this.store.dropEmptyQueueClasses();
+    this.store.sampleDepth(now);
   }
 
   /** The job a miner reports on, once the miner is known to be the caller's (a sign of life). */
@@ -341,6 +343,8 @@ export class RegionQueue {
     const event = this.record(after, decided);
     this.emitted.push(...this.store.stream.appendState(after.jobId, stateMessages(after.jobId, after.state, event.at, event)));
     this.store.putJob(after);
+    const activity = activityOf(before, after, event.at);
+    if (activity) this.store.minutes.record(activity, event.at);
     const writes: OutboxWrite[] = [
       { kind: "job", row: jobRow(after) },
       { kind: "event", row: eventRow(event) },

@@ -5,6 +5,8 @@ import type { OutboxWrite } from "../db/writes";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
+import { MinuteLog } from "./minute-log";
+import { type Depth, nextDepthSampleAt } from "./minute-stats";
 import type { LeaseHolder } from "./progress";
 import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
@@ -17,9 +19,12 @@ const FORGOTTEN_STATES = "('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED'
 export class Store {
   /** Each job's event stream (table job_stream). */
   readonly stream: StreamLog;
+  /** The per-minute counts and depth samples of the admin history (tables minute_counts, minute_depths). */
+  readonly minutes: MinuteLog;
 
   constructor(private readonly sql: SqlStorage) {
     this.stream = new StreamLog(sql);
+    this.minutes = new MinuteLog(sql);
   }
 
   getJob(jobId: string): Job | null {
@@ -106,6 +111,17 @@ export class Store {
 
   runningJobsOf(minerId: string): Job[] {
     return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
+  }
+
+  /** The ids of the jobs each of these miners runs, by miner (straight off the jobs_running_by_miner index). */
+  runningJobIds(minerIds: readonly string[]): Record<string, string[]> {
+    const held: Record<string, string[]> = Object.fromEntries(minerIds.map((id) => [id, []]));
+    const rows = this.sql.exec<{ job_id: string; miner_id: string }>(
+      "SELECT job_id, miner_id FROM jobs WHERE state = 'RUNNING' AND miner_id IN (SELECT value FROM json_each(?)) ORDER BY job_id",
+      JSON.stringify(minerIds),
+    );
+    for (const row of rows) held[row.miner_id]?.push(row.job_id);
+    return held;
   }
 
   countRunning(minerId: string): number {
@@ -220,14 +236,35 @@ export class Store {
 
   /** What the shard holds now, for admin stats. Counts rows, so it costs O(queue); not on the hot path. */
   shardFigures(now: number) {
-    const one = (query: string) => this.sql.exec<{ n: number | null }>(query).one().n;
-    const oldest = one("SELECT MIN(requested_at) AS n FROM jobs WHERE state = 'QUEUED'");
+    const oldest = this.one("SELECT MIN(requested_at) AS n FROM jobs WHERE state = 'QUEUED'");
     return {
-      queued: one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'QUEUED'") ?? 0,
-      running: one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING'") ?? 0,
-      onlineMiners: one("SELECT COUNT(*) AS n FROM miners WHERE status = 'ONLINE'") ?? 0,
+      ...this.depth(),
+      onlineMiners: this.one("SELECT COUNT(*) AS n FROM miners WHERE status = 'ONLINE'") ?? 0,
       oldestQueuedAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
     };
+  }
+
+  /** Jobs QUEUED and RUNNING now. Counts rows, so it costs O(queue): admin calls and one alarm a minute only. */
+  depth(): Depth {
+    return {
+      queued: this.one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'QUEUED'") ?? 0,
+      running: this.one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'RUNNING'") ?? 0,
+    };
+  }
+
+  /** Samples the depth when its end-of-minute sample is due (see nextDepthSampleAt), and forgets minutes past the history. */
+  sampleDepth(now: number): void {
+    const due = nextDepthSampleAt(this.minutes.lastDepth(), this.hasLiveJobs(), now);
+    if (due !== null && now >= due) this.minutes.putDepth(now, this.depth());
+    this.minutes.prune(now);
+  }
+
+  private hasLiveJobs(): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE state IN ('QUEUED', 'RUNNING') LIMIT 1").toArray().length > 0;
+  }
+
+  private one(query: string): number | null {
+    return this.sql.exec<{ n: number | null }>(query).one().n;
   }
 
   /** Outbox rows appended by this instance so far: a change that appended none has nothing for D1. */
@@ -267,12 +304,15 @@ export class Store {
     const min = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ t: number | null }>(query, ...args).one().t;
     const oldestSeen = min("SELECT MIN(last_seen_at) AS t FROM miners WHERE status != 'OFFLINE'");
     const oldestFinished = min("SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')");
+    // Every live job has a TTL, so there is a jobExpiry exactly while the shard holds live jobs.
+    const jobExpiry = min("SELECT MIN(expires_at) AS t FROM jobs WHERE state IN ('QUEUED', 'RUNNING')");
     return {
       leaseExpiry: min("SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'RUNNING'"),
-      jobExpiry: min("SELECT MIN(expires_at) AS t FROM jobs WHERE state IN ('QUEUED', 'RUNNING')"),
+      jobExpiry,
       backoffEnd: min("SELECT MIN(available_at) AS t FROM jobs WHERE state = 'QUEUED' AND available_at > ?", now),
       minerTimeout: oldestSeen === null ? null : oldestSeen + heartbeatTimeoutMs,
       finishedPrune: oldestFinished === null ? null : oldestFinished + finishedRetentionMs,
+      depthSample: nextDepthSampleAt(this.minutes.lastDepth(), jobExpiry !== null, now),
     };
   }
 

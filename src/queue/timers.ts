@@ -9,6 +9,8 @@ export interface Deadlines {
   /** When the oldest unconfirmed handoff is offered to its taker again. */
   handoffRetry: number | null;
   finishedPrune: number | null;
+  /** The next end-of-minute sample of the queue depth for the admin history. */
+  depthSample: number | null;
 }
 
 export function nextWakeAt(deadlines: Deadlines, now: number): number | null {

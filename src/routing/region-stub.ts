@@ -28,6 +28,10 @@ export type RegionApi = Pick<
   | "watch"
   | "fetch"
   | "shardStats"
+  | "minuteStats"
+  | "heldJobs"
+  | "drainByAdmin"
+  | "undrainByAdmin"
 >;
 
 /** The DO of one shard of a region (shard 0 is the region's DO as it was before sharding). */
@@ -89,6 +93,8 @@ function conflictDetails({ conflict }: Extract<Refusal, { code: "CONFLICT_STATE"
       return [{ field: "state", issue: conflict.state }];
     case "miner_id":
       return [{ field: "miner_id", issue: "taken" }];
+    case "status":
+      return [{ field: "status", issue: conflict.status }];
     case "result":
       return undefined;
   }

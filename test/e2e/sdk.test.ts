@@ -155,6 +155,16 @@ describe("typed calls", () => {
     expect(reissued).toMatchObject({ job_id: completed.jobId, units: completed.receipt.units });
     expect(reissued.receipt_id).not.toBe(completed.receipt.receipt_id);
 
+    const history = await admin.admin.statsHistory({ minutes: 2 });
+    expect(history.regions.every((region) => region.points.length === 2)).toBe(true);
+    expect(history.regions.flatMap((region) => region.points).reduce((n, point) => n + point.completed, 0)).toBeGreaterThan(0);
+    const { job: queued } = await clientOf(keys.client).jobs.submit({ payload: {}, constraints: { models: ["nobody-runs-it"] } });
+    expect(await admin.admin.cancelJob(queued.job_id)).toMatchObject({ job_id: queued.job_id, state: "CANCELED" });
+    const idle = await minerFor("admin-drained");
+    expect(await admin.admin.drainMiner(idle.minerId)).toMatchObject({ miner_id: idle.minerId, status: "DRAINING", held_jobs: [] });
+    expect((await admin.admin.undrainMiner(idle.minerId)).status).toBe("ONLINE");
+    await expect(admin.admin.drainMiner("nobody-registered-this")).rejects.toMatchObject({ status: 404 });
+
     const created = await admin.admin.createKey({ role: "client", name: "sdk test" });
     expect((await admin.admin.listKeys({ limit: 100 })).items.map((k) => k.key_id)).toContain(created.key_id);
     expect((await clientOf(created.key).jobs.list()).items).toEqual([]);

@@ -63,10 +63,16 @@ export function sseReader(body: ReadableStream<Uint8Array>) {
   };
 }
 
-/** Opens a job's event stream over HTTP (`query`: e.g. "?after=3"; `headers`: e.g. Last-Event-ID). */
-export async function openStream(jobId: string, options: { query?: string; headers?: Record<string, string>; key?: KeyName } = {}) {
+/**
+ * Opens a job's event stream over HTTP (`query`: e.g. "?after=3"; `headers`: e.g. Last-Event-ID;
+ * `jobs`: "/v1/admin/jobs" for the admin route).
+ */
+export async function openStream(
+  jobId: string,
+  options: { query?: string; headers?: Record<string, string>; key?: KeyName; jobs?: "/v1/jobs" | "/v1/admin/jobs" } = {},
+) {
   const res = await openApp(
-    appRequest("GET", `/v1/jobs/${jobId}/events${options.query ?? ""}`, {
+    appRequest("GET", `${options.jobs ?? "/v1/jobs"}/${jobId}/events${options.query ?? ""}`, {
       key: options.key ?? "client",
       headers: { Accept: "text/event-stream", ...options.headers },
     }),

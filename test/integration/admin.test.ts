@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, minerCall, pollAs, registerMiner, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
+import { progress as progressRoute } from "../../src/routes/miners/miners.routes";
+import { call, callRoute, minerCall, pollAs, registerMiner, soloMinerAndJob, submit, uniqueName } from "../helpers/api";
+import { openStream } from "../helpers/event-stream";
 
 describe("admin views", () => {
   it("shows a job with its full event history", async () => {
@@ -15,6 +17,48 @@ describe("admin views", () => {
       ["completed", "COMPLETED"],
     ]);
     expect(res.body.events[1]).toMatchObject({ miner_id: minerId, lease_id: lease.body.lease_id });
+  });
+
+  it("shows any job's payload and result, and lists its receipts", async () => {
+    const { minerId, jobId } = await soloMinerAndJob("eu-west", { payload: { prompt: "admin sees this" } });
+    const queued = await call("GET", `/v1/admin/jobs/${jobId}`, { key: "admin" });
+    expect(queued.body).toMatchObject({ payload: { prompt: "admin sees this" }, result: null });
+    expect((await call("GET", `/v1/admin/jobs/${jobId}/receipts`, { key: "admin" })).body.error.code).toBe("RECEIPT_NOT_FOUND");
+
+    const lease = await pollAs(minerId);
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: { answer: 42 }, lease_id: lease.body.lease_id });
+    expect((await call("GET", `/v1/admin/jobs/${jobId}`, { key: "admin" })).body.result).toEqual({ answer: 42 });
+    await call("POST", `/v1/admin/jobs/${jobId}/receipts`, { key: "admin" });
+    const receipts = await call("GET", `/v1/admin/jobs/${jobId}/receipts`, { key: "admin" });
+    expect(receipts.status).toBe(200);
+    expect(receipts.body.items.map((r: { job_id: string }) => r.job_id)).toEqual([jobId, jobId]);
+    expect(receipts.body.next_cursor).toBeNull();
+    expect((await call("GET", `/v1/admin/jobs/${jobId}/receipts`, { key: "client" })).status).toBe(403);
+    expect((await call("GET", `/v1/admin/jobs/${"c".repeat(32)}/receipts`, { key: "admin" })).body.error.code).toBe("JOB_NOT_FOUND");
+  });
+
+  it("streams any job's events, output included, to an admin key", async () => {
+    const { minerId, jobId } = await soloMinerAndJob();
+    const lease = await pollAs(minerId);
+    const posted = await callRoute(progressRoute, {
+      key: "miner",
+      params: { job_id: jobId },
+      headers: { "X-Miner-Id": minerId },
+      body: { lease_id: lease.body.lease_id, seq: 0, progress: 0.5, output: "hello operator" },
+    });
+    expect(posted.status).toBe(200);
+    await minerCall(minerId, `/v1/miners/${jobId}/result`, { result: {}, lease_id: lease.body.lease_id });
+    const history = await (await openStream(jobId, { key: "admin", jobs: "/v1/admin/jobs", query: "?after=0" })).read();
+    expect(history.map((m) => m.type)).toEqual([
+      "state.changed",
+      "state.changed",
+      "job.progress",
+      "output.chunk",
+      "state.changed",
+      "result.ready",
+    ]);
+    expect(history.find((m) => m.type === "output.chunk")?.data).toBe("hello operator");
+    expect((await call("GET", `/v1/admin/jobs/${jobId}/events`, { key: "client" })).status).toBe(403);
   });
 
   it("answers 404 for an unknown job", async () => {

@@ -5,20 +5,41 @@ import { TEST_KEYS } from "../helpers/test-bindings";
 const get = (path: string, key?: KeyName) => callText("GET", path, { key });
 
 describe("operator pages", () => {
-  it("serves the admin dashboard and its assets, never cached, with a CSP that allows only its own files", async () => {
+  it("serves the admin dashboard and its files, ours never cached, with a CSP that allows only this origin's files", async () => {
     const page = await get("/admin");
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(page.headers.get("cache-control")).toBe("no-store");
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
-    expect(page.text).toContain('<script src="/assets/admin.js" defer>');
     expect(page.text).not.toContain(TEST_KEYS.admin);
-    for (const asset of ["/assets/admin.js", "/assets/pages.css"]) {
-      const res = await get(asset);
-      expect(res.status, asset).toBe(200);
-      expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=/);
+    const named = [...page.text.matchAll(/\b(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(named).toEqual(["/favicon.svg", "/assets/uplot/uPlot.min.css", "/assets/pages.css", "/assets/admin/main.browser.js"]);
+
+    // Every module the entry imports, and the modules they import, are served.
+    const modules = new Set<string>();
+    const pending = ["/assets/admin/main.browser.js"];
+    while (pending.length) {
+      const path = pending.pop()!;
+      if (modules.has(path)) continue;
+      modules.add(path);
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toBe("text/javascript; charset=utf-8");
+      for (const [, spec] of res.text.matchAll(/^import [^"]*"([^"]+)";$/gm)) pending.push(new URL(spec!, `https://x${path}`).pathname);
     }
-    expect((await get("/assets/admin.js")).text).toContain("/v1/admin/stats");
+    expect(modules).toContain("/assets/uplot/uPlot.esm.js");
+    expect(modules.size).toBeGreaterThan(8);
+
+    for (const path of named) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      const vendored = path.startsWith("/assets/uplot/") || path.startsWith("/favicon");
+      expect(res.headers.get("cache-control"), path).toBe(vendored ? "public, max-age=86400" : "no-store");
+    }
+    expect((await get("/assets/admin/main.browser.js")).text).toContain("/v1/admin/stats");
+    const icon = await get("/favicon.ico");
+    expect([icon.status, icon.headers.get("content-type")]).toEqual([200, "image/svg+xml; charset=utf-8"]);
   });
 
   it("serves the API reference page, whose script comes from this Worker, with a CSP that allows only that", async () => {

@@ -4,6 +4,7 @@
 // miner, an unknown job, an incomplete body), so the matrix changes no state other tests see.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { PAGE_ASSETS } from "../../src/routes/pages/static-assets";
 import { callText, type KeyName } from "../helpers/api";
 
 type Access = "public" | "client" | "miner" | "admin";
@@ -29,9 +30,15 @@ const ACCESS: Record<string, Access> = {
   "POST /v1/miners/:job_id/progress": "miner",
   "POST /v1/miners/drain": "miner",
   "GET /v1/admin/stats": "admin",
+  "GET /v1/admin/stats/history": "admin",
   "GET /v1/admin/jobs": "admin",
   "GET /v1/admin/jobs/:job_id": "admin",
+  "GET /v1/admin/jobs/:job_id/receipts": "admin",
+  "GET /v1/admin/jobs/:job_id/events": "admin",
+  "POST /v1/admin/jobs/:job_id/cancel": "admin",
   "GET /v1/admin/miners": "admin",
+  "POST /v1/admin/miners/:miner_id/drain": "admin",
+  "POST /v1/admin/miners/:miner_id/undrain": "admin",
   "POST /v1/admin/jobs/:job_id/receipts": "admin",
   "POST /v1/admin/keys": "admin",
   "GET /v1/admin/keys": "admin",
@@ -39,9 +46,9 @@ const ACCESS: Record<string, Access> = {
   "GET /openapi.json": "public",
   "GET /admin": "public",
   "GET /docs": "public",
-  "GET /assets/admin.js": "public",
   "GET /assets/scalar/standalone.js": "public",
-  "GET /assets/pages.css": "public",
+  // The pages' files (the dashboard's modules and stylesheet, uPlot, the icon), one route each.
+  ...Object.fromEntries(Object.keys(PAGE_ASSETS).map((path) => [`GET ${path}`, "public" as const])),
   "GET /metrics": "admin",
 };
 
@@ -59,7 +66,7 @@ function routesOfTheApp(): string[] {
 
 function requestFor(route: string) {
   const [method, template] = route.split(" ") as [string, string];
-  const path = template.replace(":job_id", UNKNOWN_JOB).replace(":key_id", "key_unknown");
+  const path = template.replace(":job_id", UNKNOWN_JOB).replace(":key_id", "key_unknown").replace(":miner_id", "role-matrix-nobody");
   // An incomplete body where one is read (422 once auth passes); miner calls name a miner nobody registered (404).
   const body =
     method === "GET" || method === "DELETE"

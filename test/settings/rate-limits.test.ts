@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KEY_CACHE_MS } from "../../src/auth/keys";
-import { type ApiResponse, call, registerMiner, uniqueName } from "../helpers/api";
+import { type ApiResponse, call, callText, registerMiner, uniqueName } from "../helpers/api";
 import { LOW_RATE_LIMITS } from "../helpers/rate-limits";
 import { revokeStoredKey, storeKey } from "../helpers/stored-keys";
 
@@ -132,6 +132,20 @@ describe("rate limits per IP on the public endpoints", () => {
       call("GET", "/openapi.json", { headers: { "CF-Connecting-IP": "203.0.113.44" } }),
     );
     expectLimited(docs, LOW_RATE_LIMITS.PUBLIC);
+  });
+
+  it("counts a page load once: the pages are limited per IP, the files they load are not", async () => {
+    const headers = { "CF-Connecting-IP": "203.0.113.45" };
+    const files = ["/assets/pages.css", "/assets/admin/main.browser.js", "/assets/uplot/uPlot.esm.js", "/favicon.ico"];
+    for (let i = 0; i < 2 * LOW_RATE_LIMITS.PUBLIC; i++) {
+      for (const file of files) expect((await callText("GET", file, { headers })).status, file).toBe(200);
+    }
+    const start = Date.now() - 1_000;
+    const pages: number[] = [];
+    for (let i = 0; i <= LOW_RATE_LIMITS.PUBLIC; i++) pages.push((await callText("GET", i % 2 ? "/docs" : "/admin", { headers })).status);
+    if (Math.floor(start / PERIOD_MS) === Math.floor((Date.now() + 1_000) / PERIOD_MS)) {
+      expect(pages).toEqual([...Array(LOW_RATE_LIMITS.PUBLIC).fill(200), 429]);
+    } else expect(pages).toContain(429);
   });
 
   it("counts callers without CF-Connecting-IP together, and lets a browser read Retry-After", async () => {

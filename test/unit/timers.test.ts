@@ -12,6 +12,7 @@ function deadlines(overrides: Partial<Deadlines> = {}): Deadlines {
     outboxRetry: null,
     handoffRetry: null,
     finishedPrune: null,
+    depthSample: null,
     ...overrides,
   };
 }
@@ -30,6 +31,7 @@ describe("nextWakeAt", () => {
       "outboxRetry",
       "handoffRetry",
       "finishedPrune",
+      "depthSample",
     ];
     for (const kind of kinds) {
       expect(nextWakeAt(deadlines({ [kind]: NOW + 5000 }), NOW), kind).toBe(NOW + 5000);

@@ -1,23 +1,33 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import { createDb } from "../../db/client";
+import type { Context } from "hono";
+import { createDb, type Db } from "../../db/client";
 import { jobStats, selectJob, selectJobEvents, selectJobs } from "../../db/queries/jobs";
 import { minerStats, selectMiners } from "../../db/queries/miners";
-import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
+import { appendReceipt, latestReceipt, listReceipts } from "../../db/queries/receipts";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { toIso } from "../../lib/time";
 import { FINAL_STATES, type JobState } from "../../model/job";
 import type { MinerStatus } from "../../model/miner";
+import { minerRow } from "../../queue/d1-rows";
+import type { Outcome } from "../../queue/outcome";
+import type { HeldMiner } from "../../queue/region-coordinator";
 import { loadReceiptKeyring } from "../../receipts/keyring";
 import { reissue } from "../../receipts/reissue";
+import { heldJobsOf } from "../../routing/held-jobs";
+import { findPlacement, forgetMiner } from "../../routing/miner-directory";
+import { minerStub, type RegionApi, unwrap } from "../../routing/region-stub";
+import { collectHistory } from "../../routing/shard-history";
 import { collectShardStats } from "../../routing/shard-stats";
+import { cancelKnownJob } from "../jobs/cancel";
 import { jobView } from "../jobs/job-view";
+import { followJob } from "../jobs/jobs.handlers";
 import type * as routes from "./admin.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
-function minerView(row: MinerRow) {
+function minerView(row: MinerRow, heldJobs: string[]) {
   return {
     miner_id: row.minerId,
     owner_id: row.ownerId,
@@ -28,7 +38,25 @@ function minerView(row: MinerRow) {
     reported: row.reported ?? null,
     registered_at: toIso(row.registeredAt)!,
     last_seen_at: toIso(row.lastSeenAt)!,
+    held_jobs: heldJobs,
   };
+}
+
+/**
+ * Runs an admin's call on the shard DO of the miner, wherever D1 says it is registered. A cached
+ * placement can be stale (the miner moved through another isolate), so MINER_NOT_FOUND looks it up once more.
+ */
+async function onMiner(c: Context<AppEnv>, minerId: string, call: (stub: RegionApi) => Promise<Outcome<HeldMiner>>) {
+  for (let attempt = 0; ; attempt++) {
+    const placement = await findPlacement(c.env.DB, minerId);
+    if (!placement) throw new ApiError("MINER_NOT_FOUND", "no miner has this id");
+    const outcome = await call(minerStub(c.env, c.get("config"), minerId, placement.region));
+    if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) {
+      const { miner, heldJobs } = unwrap(outcome);
+      return minerView(minerRow(miner), heldJobs);
+    }
+    forgetMiner(minerId);
+  }
 }
 
 export const stats: Handler<typeof routes.stats> = async (c) => {
@@ -60,6 +88,11 @@ export const stats: Handler<typeof routes.stats> = async (c) => {
   );
 };
 
+export const statsHistory: Handler<typeof routes.statsHistory> = async (c) => {
+  const { minutes } = c.req.valid("query");
+  return c.json({ minutes, regions: await collectHistory(c.env, c.get("config"), minutes, Date.now()) }, 200);
+};
+
 export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
   const q = c.req.valid("query");
   const page = await selectJobs(
@@ -74,8 +107,7 @@ export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
 export const getJob: Handler<typeof routes.getJob> = async (c) => {
   const db = createDb(c.env.DB);
   const { job_id: jobId } = c.req.valid("param");
-  const job = await selectJob(db, jobId);
-  if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  const job = await anyJob(db, jobId);
   const events = (await selectJobEvents(db, jobId)).map((e) => ({
     seq: e.seq,
     type: e.type,
@@ -88,13 +120,49 @@ export const getJob: Handler<typeof routes.getJob> = async (c) => {
     trace_id: e.traceId,
     span_id: e.spanId,
   }));
-  return c.json({ ...jobView(job), client_id: job.clientId, events }, 200);
+  return c.json({ ...jobView(job), client_id: job.clientId, payload: job.payload, result: job.result ?? null, events }, 200);
+};
+
+async function anyJob(db: Db, jobId: string) {
+  const job = await selectJob(db, jobId);
+  if (!job) throw new ApiError("JOB_NOT_FOUND", "job not found");
+  return job;
+}
+
+export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c) => {
+  const db = createDb(c.env.DB);
+  const job = await anyJob(db, c.req.valid("param").job_id);
+  const { limit, cursor } = c.req.valid("query");
+  const page = await listReceipts(db, job.jobId, limit, cursor);
+  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+};
+
+export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
+  const job = await anyJob(createDb(c.env.DB), c.req.valid("param").job_id);
+  return followJob(c, job, c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after);
+};
+
+export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
+  const job = await anyJob(createDb(c.env.DB), c.req.valid("param").job_id);
+  return c.json({ ...(await cancelKnownJob(c.env, c.get("config"), job, c.get("span"))), client_id: job.clientId }, 200);
 };
 
 export const listMiners: Handler<typeof routes.listMiners> = async (c) => {
   const q = c.req.valid("query");
   const page = await selectMiners(createDb(c.env.DB), { status: q.status, region: q.region }, q.limit, q.cursor);
-  return c.json({ items: page.items.map(minerView), next_cursor: page.nextCursor }, 200);
+  const held = await heldJobsOf(c.env, c.get("config"), page.items);
+  return c.json({ items: page.items.map((row) => minerView(row, held.get(row.minerId) ?? [])), next_cursor: page.nextCursor }, 200);
+};
+
+export const drainMiner: Handler<typeof routes.drainMiner> = async (c) => {
+  const { miner_id: minerId } = c.req.valid("param");
+  return c.json(await onMiner(c, minerId, (stub) => stub.drainByAdmin(minerId)), 200);
+};
+
+export const undrainMiner: Handler<typeof routes.undrainMiner> = async (c) => {
+  const { miner_id: minerId } = c.req.valid("param");
+  return c.json(await onMiner(c, minerId, (stub) => stub.undrainByAdmin(minerId)), 200);
 };
 
 export const reissueReceipt: Handler<typeof routes.reissueReceipt> = async (c) => {

@@ -2,18 +2,21 @@ import { z } from "@hono/zod-openapi";
 import { apiRoute, jsonResponse, keyAuth } from "../../http/openapi-errors";
 import {
   Cursor,
+  JobId,
   JobParams,
   JobState,
   JobView,
   JsonObject,
   Limit,
   MinerId,
+  MinerParams,
   MinerStatus,
   Page,
   Receipt,
   SpanId,
   TraceId,
 } from "../../http/schemas";
+import { jobEventsContract } from "../jobs/jobs.routes";
 
 const tags = ["Admin"];
 const security = keyAuth;
@@ -30,11 +33,17 @@ export const MinerView = z
     }),
     concurrency: z.number().int().openapi({ description: "Jobs it runs at once", example: 2 }),
     reported: JsonObject.nullable().openapi({
-      description: "Its last heartbeat report {inflight, status, metadata} (up to a minute old); null before its first",
+      description: "Its last heartbeat report {inflight, status, metadata} (in lists up to a minute old); null before its first",
       example: { inflight: 1, status: "busy", metadata: null },
     }),
     registered_at: z.string().openapi({ description: "When it first registered (ISO 8601 UTC)", example: "2026-01-01T11:00:00.000Z" }),
-    last_seen_at: z.string().openapi({ description: "Its last sign of life, up to a minute old", example: "2026-01-01T12:00:10.000Z" }),
+    last_seen_at: z
+      .string()
+      .openapi({ description: "Its last sign of life (in lists up to a minute old)", example: "2026-01-01T12:00:10.000Z" }),
+    held_jobs: z.array(JobId).openapi({
+      description: "The ids of the jobs RUNNING on it now, live from its region's Durable Object",
+      example: ["3f2a9c1e5b7d4f60a1b2c3d4e5f60718"],
+    }),
   })
   .openapi("MinerView", { description: "A miner as admins see it" });
 
@@ -63,6 +72,7 @@ const JobEventView = z
   .openapi("JobEvent", { description: "One transition in a job's history" });
 
 const CLIENT_ID = z.string().openapi({ description: "Principal id of the client that submitted the job", example: "cli_8f3a1c2d4e5f6a7b" });
+const AdminJobView = JobView.extend({ client_id: CLIENT_ID }).openapi("AdminJobView", { description: "A job, with its client" });
 const REGION_FILTER = z.string().max(32).optional().openapi({ description: "Only this region", example: "eu-west" });
 
 const QUEUE_FIGURES = {
@@ -145,6 +155,75 @@ export const stats = apiRoute({
   },
 });
 
+const count = (description: string, example: number) => z.number().int().openapi({ description, example });
+const percentileMs = (description: string, example: number) => z.number().int().nullable().openapi({ description, example });
+
+const HistoryPoint = z
+  .object({
+    minute: z.string().openapi({ description: "The minute's start (ISO 8601 UTC)", example: "2026-01-01T12:00:00.000Z" }),
+    queued: count(
+      "Jobs QUEUED at the minute's end (now, for the current minute); for a minute without a sample the last known figure, 0 before any",
+      4,
+    ),
+    running: count("Jobs RUNNING at the minute's end, as queued is", 2),
+    completed: count("Jobs that reached COMPLETED in the minute", 10),
+    failed: count("Jobs that reached FAILED in the minute", 1),
+    canceled: count("Jobs CANCELED in the minute", 0),
+    expired: count("Jobs that EXPIRED in the minute", 0),
+    wait_p50_ms: percentileMs(
+      "Median wait of the jobs leased in the minute, from when each became available (submitted, back in the queue, or its retry backoff over) to its lease, to within 5 %; null when none was leased",
+      120,
+    ),
+    wait_p95_ms: percentileMs("95th percentile of the same waits; null when none was leased", 900),
+    run_p50_ms: percentileMs(
+      "Median run time, from lease to the end, of the jobs that reached COMPLETED or FAILED in the minute, to within 5 %; null when none did",
+      2000,
+    ),
+    run_p95_ms: percentileMs("95th percentile of the same run times; null when none did", 5000),
+  })
+  .openapi("HistoryPoint", { description: "One minute of one region: what happened in it, and the queue at its end" });
+
+export const statsHistory = apiRoute({
+  method: "get",
+  path: "/admin/stats/history",
+  operationId: "adminStatsHistory",
+  summary: "Per-minute history",
+  description:
+    "One point per minute for every configured region, oldest first, ending with the current minute (which shows what happened so far and the queue now). Each shard counts its own job events as they happen and samples its queue at each minute's end (asked of each shard, one call each, kept for 61 minutes); a region's figures are the sums of its shards', its percentiles those of the merged histograms.",
+  tags,
+  security,
+  request: {
+    query: z.object({
+      minutes: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(60)
+        .default(60)
+        .openapi({ description: "How many minutes, 1-60 (default 60)", example: 60 }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        minutes: z.number().int().openapi({ description: "Points per region", example: 60 }),
+        regions: z
+          .array(
+            z
+              .object({
+                region: z.string().openapi({ description: "The region", example: "eu-west" }),
+                points: z.array(HistoryPoint).openapi({ description: "Exactly `minutes` points, oldest first" }),
+              })
+              .openapi({ description: "One region's minutes" }),
+          )
+          .openapi({ description: "Every configured region, in the order of REGIONS" }),
+      }),
+      "The history",
+    ),
+  },
+  errors: ["INVALID_PAYLOAD"],
+});
+
 export const listJobs = apiRoute({
   method: "get",
   path: "/admin/jobs",
@@ -164,10 +243,7 @@ export const listJobs = apiRoute({
     }),
   },
   responses: {
-    200: jsonResponse(
-      Page(JobView.extend({ client_id: CLIENT_ID }).openapi("AdminJobView", { description: "A job, with its client" })),
-      "Jobs, newest first",
-    ),
+    200: jsonResponse(Page(AdminJobView), "Jobs, newest first"),
   },
   errors: ["INVALID_PAYLOAD"],
 });
@@ -177,7 +253,7 @@ export const getJob = apiRoute({
   path: "/admin/jobs/{job_id}",
   operationId: "adminGetJob",
   summary: "Get any job, with its history",
-  description: "Any client's job, with every event of its history.",
+  description: "Any client's job, with its payload, its result and every event of its history.",
   tags,
   security,
   request: { params: JobParams },
@@ -185,6 +261,14 @@ export const getJob = apiRoute({
     200: jsonResponse(
       JobView.extend({
         client_id: CLIENT_ID,
+        payload: JsonObject.openapi({
+          description: "The work, exactly as the client submitted it",
+          example: { prompt: "a lighthouse at dusk" },
+        }),
+        result: JsonObject.nullable().openapi({
+          description: "The result the miner submitted; null unless COMPLETED",
+          example: { image_url: "https://example.com/out.png" },
+        }),
         events: z.array(JobEventView).openapi({ description: "Its history, oldest first" }),
       }).openapi("AdminJobDetail", { description: "A job, with its client and its history" }),
       "The job and its history",
@@ -192,6 +276,24 @@ export const getJob = apiRoute({
   },
   errors: ["JOB_NOT_FOUND"],
   errorMeanings: { JOB_NOT_FOUND: "no job has this id" },
+});
+
+export const cancelJob = apiRoute({
+  method: "post",
+  path: "/admin/jobs/{job_id}/cancel",
+  operationId: "adminCancelJob",
+  summary: "Cancel any job",
+  description:
+    "Cancels any client's QUEUED or RUNNING job, exactly as its client's cancel does: a running job's miner hears of it in its next heartbeat, and cancelling a CANCELED job again answers the same view.",
+  tags,
+  security,
+  request: { params: JobParams },
+  responses: { 200: jsonResponse(AdminJobView, "Canceled (repeating is harmless)") },
+  errors: ["JOB_NOT_FOUND", "CONFLICT_STATE"],
+  errorMeanings: {
+    JOB_NOT_FOUND: "no job has this id",
+    CONFLICT_STATE: "the job is COMPLETED, FAILED or EXPIRED (details name its state)",
+  },
 });
 
 export const listMiners = apiRoute({
@@ -229,5 +331,67 @@ export const reissueReceipt = apiRoute({
   errorMeanings: {
     JOB_NOT_FOUND: "the id is not shaped like a job id (a job without a receipt answers RECEIPT_NOT_FOUND)",
     CONFLICT_STATE: "receipts are disabled, or another re-issue of this receipt happened at the same time",
+  },
+});
+
+export const listJobReceipts = apiRoute({
+  method: "get",
+  path: "/admin/jobs/{job_id}/receipts",
+  operationId: "adminListJobReceipts",
+  summary: "List any job's receipts",
+  description: "Every receipt issued for any client's job, re-issues included, oldest first, a page at a time.",
+  tags,
+  security,
+  request: { params: JobParams, query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: { 200: jsonResponse(Page(Receipt), "Every receipt issued for the job, oldest first") },
+  errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND", "RECEIPT_NOT_FOUND"],
+  errorMeanings: { RECEIPT_NOT_FOUND: "the job has no receipt (it has not completed, or receipts are disabled)" },
+});
+
+export const jobEvents = apiRoute({
+  method: "get",
+  path: "/admin/jobs/{job_id}/events",
+  operationId: "adminStreamJobEvents",
+  summary: "Follow any job's state changes, progress and output",
+  description:
+    "Any client's job's event stream, exactly as its client gets it from GET /v1/jobs/{job_id}/events: a server-sent event stream, or a WebSocket when the request asks to upgrade; the current state first (or every message after `after` / Last-Event-ID; 0 for the whole history), then every change, job.progress and output.chunk, and result.ready; it ends at a final state.",
+  tags,
+  security,
+  ...jobEventsContract,
+});
+
+export const drainMiner = apiRoute({
+  method: "post",
+  path: "/admin/miners/{miner_id}/drain",
+  operationId: "adminDrainMiner",
+  summary: "Drain a miner",
+  description:
+    "The miner gets no new work, as when it drains itself: its running jobs finish normally, its polls get nothing new, and its heartbeats answer drain: true. It lasts as the miner's own drain does, until the miner registers again (or goes OFFLINE). Draining a DRAINING miner answers it as it is.",
+  tags,
+  security,
+  request: { params: MinerParams },
+  responses: { 200: jsonResponse(MinerView, "The miner, DRAINING (live from its region)") },
+  errors: ["MINER_NOT_FOUND", "CONFLICT_STATE"],
+  errorMeanings: {
+    MINER_NOT_FOUND: "no miner has this id",
+    CONFLICT_STATE: "the miner is OFFLINE (details: status); it gets no work until it calls in, and then it is ONLINE",
+  },
+});
+
+export const undrainMiner = apiRoute({
+  method: "post",
+  path: "/admin/miners/{miner_id}/undrain",
+  operationId: "adminUndrainMiner",
+  summary: "Undrain a miner",
+  description:
+    "Ends a drain an admin started: the miner takes work again, ONLINE (or OFFLINE, if it went quiet meanwhile). A drain the miner asked for itself stays until it registers again. An ONLINE or OFFLINE miner is answered as it is.",
+  tags,
+  security,
+  request: { params: MinerParams },
+  responses: { 200: jsonResponse(MinerView, "The miner (live from its region)") },
+  errors: ["MINER_NOT_FOUND", "CONFLICT_STATE"],
+  errorMeanings: {
+    MINER_NOT_FOUND: "no miner has this id",
+    CONFLICT_STATE: "the miner drained itself (details: status DRAINING); it takes work again once it registers again",
   },
 });

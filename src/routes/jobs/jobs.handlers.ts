@@ -3,12 +3,14 @@ import type { Context } from "hono";
 import { createDb } from "../../db/client";
 import { selectJob, selectJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
+import type { JobRow } from "../../db/schema";
 import { ApiError, errorBody, zodDetails } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
 import { isFinal, type JobState } from "../../model/job";
 import { currentStateEntries, sendEntries, sseFrame } from "../../queue/job-stream";
 import { jobStub } from "../../routing/region-stub";
-import { type JobViewBody, jobView, liveJobView } from "./job-view";
+import { cancelKnownJob } from "./cancel";
+import { type JobViewBody, jobView } from "./job-view";
 import type * as routes from "./jobs.routes";
 import { BatchJobBody } from "./jobs.routes";
 import { enqueueSubmission, enqueueSubmissions, type Submission, type SubmitContext } from "./submit";
@@ -95,12 +97,7 @@ export const getJobResult: Handler<typeof routes.getJobResult> = async (c) => {
 
 export const cancelJob: Handler<typeof routes.cancelJob> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const outcome = await jobStub(c.env, c.get("config"), job).cancel(job.jobId, job.clientId, c.get("span"));
-  if (outcome.ok) return c.json(liveJobView(outcome.value), 200);
-  // The DO forgets finished jobs after their retention period; D1 still knows how they ended.
-  if (outcome.code === "JOB_NOT_FOUND" && job.state === "CANCELED") return c.json(jobView(job), 200);
-  const state = outcome.code === "CONFLICT_STATE" && outcome.conflict.on === "state" ? outcome.conflict.state : job.state;
-  throw new ApiError("CONFLICT_STATE", `a ${state} job cannot be canceled`, [{ field: "state", issue: state }]);
+  return c.json(await cancelKnownJob(c.env, c.get("config"), job, c.get("span")), 200);
 };
 
 export const getJobReceipt: Handler<typeof routes.getJobReceipt> = async (c) => {
@@ -121,7 +118,11 @@ export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c)
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
   // Last-Event-ID is where an EventSource got to before it reconnected: later than the `after` of its URL.
-  const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after;
+  return followJob(c, job, c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after);
+};
+
+/** A job's event stream (or WebSocket) from `after` on; its client's and the admin route share it. */
+export async function followJob(c: Context<AppEnv>, job: JobRow, after: number | undefined): Promise<Response> {
   const region = jobStub(c.env, c.get("config"), job);
   if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
     const query = new URLSearchParams({
@@ -138,7 +139,7 @@ export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   return new Response(stream, {
     headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no" },
   });
-};
+}
 
 type ForgottenJob = { jobId: string; state: string; updatedAt: number };
 

@@ -310,15 +310,11 @@ data: {"id":6,"type":"result.ready","job_id":"${JOB_ID_EXAMPLE}","state":"COMPLE
 
 `;
 
-export const jobEvents = apiRoute({
-  method: "get",
-  path: "/jobs/{job_id}/events",
-  operationId: "streamJobEvents",
-  summary: "Follow a job's state changes, progress and output",
-  description:
-    "A server-sent event stream (text/event-stream), or a WebSocket when the request asks to upgrade to one. Both carry the same JSON messages (JobStreamEvent), each with its id in the job's one sequence: the job's current state first (or every message after `after` / Last-Event-ID), then every change, the miner's job.progress and output.chunk, and result.ready when it completes. The stream ends, and the socket closes with 1000, when the job reaches a final state (at once for a job that already has). Messages a client sends on the socket are ignored.",
-  tags,
-  security,
+const JOB_EVENTS_DESCRIPTION =
+  "A server-sent event stream (text/event-stream), or a WebSocket when the request asks to upgrade to one. Both carry the same JSON messages (JobStreamEvent), each with its id in the job's one sequence: the job's current state first (or every message after `after` / Last-Event-ID), then every change, the miner's job.progress and output.chunk, and result.ready when it completes. The stream ends, and the socket closes with 1000, when the job reaches a final state (at once for a job that already has). Messages a client sends on the socket are ignored.";
+
+/** What following a job's events takes and answers, for its client and (any job) for admins. */
+export const jobEventsContract = {
   request: {
     params: JobParams,
     query: z.object({
@@ -360,4 +356,15 @@ export const jobEvents = apiRoute({
   },
   errors: ["INVALID_PAYLOAD", "JOB_NOT_FOUND"],
   errorMeanings: { INVALID_PAYLOAD: "after or Last-Event-ID is not a whole number (0 or more)" },
+} as const;
+
+export const jobEvents = apiRoute({
+  method: "get",
+  path: "/jobs/{job_id}/events",
+  operationId: "streamJobEvents",
+  summary: "Follow a job's state changes, progress and output",
+  description: JOB_EVENTS_DESCRIPTION,
+  tags,
+  security,
+  ...jobEventsContract,
 });
