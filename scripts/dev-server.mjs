@@ -100,7 +100,13 @@ export async function startDevServer({
     stopped = true;
     if (running()) {
       signal("SIGTERM");
-      const ended = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      let timer;
+      const timedOut = new Promise((r) => {
+        timer = setTimeout(() => r(false), 15_000);
+      });
+      const ended = await Promise.race([exited.then(() => true), timedOut]);
+      // A pending timer would keep the caller's process (a test run) alive for its whole 15 s.
+      clearTimeout(timer);
       if (!ended) signal("SIGKILL");
     }
     rmSync(workDir, { recursive: true, force: true });

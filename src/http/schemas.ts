@@ -376,3 +376,32 @@ export const EventId = z
   .string()
   .regex(/^\d{1,15}$/, "must be an event id: a whole number, 0 or more")
   .transform(Number);
+
+const count = (description: string, example: number) => z.number().int().openapi({ description, example });
+const percentileMs = (description: string, example: number) => z.number().int().nullable().openapi({ description, example });
+
+/** One minute of one region in the admin history (GET /v1/admin/stats/history). */
+export const HistoryPoint = z
+  .object({
+    minute: z.string().openapi({ description: "The minute's start (ISO 8601 UTC)", example: "2026-01-01T12:00:00.000Z" }),
+    queued: count(
+      "Jobs QUEUED at the minute's end (now, for the current minute); for a minute without a sample the last known figure, 0 before any",
+      4,
+    ),
+    running: count("Jobs RUNNING at the minute's end, as queued is", 2),
+    completed: count("Jobs that reached COMPLETED in the minute", 10),
+    failed: count("Jobs that reached FAILED in the minute", 1),
+    canceled: count("Jobs CANCELED in the minute", 0),
+    expired: count("Jobs that EXPIRED in the minute", 0),
+    wait_p50_ms: percentileMs(
+      "Median wait of the jobs leased in the minute, from when each became available (submitted, back in the queue, or its retry backoff over) to its lease, to within 5 %; null when none was leased",
+      120,
+    ),
+    wait_p95_ms: percentileMs("95th percentile of the same waits; null when none was leased", 900),
+    run_p50_ms: percentileMs(
+      "Median run time, from lease to the end, of the jobs that reached COMPLETED or FAILED in the minute, to within 5 %; null when none did",
+      2000,
+    ),
+    run_p95_ms: percentileMs("95th percentile of the same run times; null when none did", 5000),
+  })
+  .openapi("HistoryPoint", { description: "One minute of one region: what happened in it, and the queue at its end" });

@@ -1,24 +1,14 @@
 // The per-minute history of every configured region, for GET /v1/admin/stats/history: each shard DO
 // answers its own counts (one RPC each), and a region's series is the sum of its shards' (minute-stats.ts).
+import type { z } from "@hono/zod-openapi";
 import type { Config } from "../config";
+import type { HistoryPoint as HistoryPointSchema } from "../http/schemas";
 import { percentile } from "../lib/histogram";
 import { toIso } from "../lib/time";
 import { type MinuteFigures, mergeFigures, shardFigures, windowOf } from "../queue/minute-stats";
 import { regionStub } from "./region-stub";
 
-export interface HistoryPoint {
-  minute: string;
-  queued: number;
-  running: number;
-  completed: number;
-  failed: number;
-  canceled: number;
-  expired: number;
-  wait_p50_ms: number | null;
-  wait_p95_ms: number | null;
-  run_p50_ms: number | null;
-  run_p95_ms: number | null;
-}
+export type HistoryPoint = z.infer<typeof HistoryPointSchema>;
 
 /** `minutes` points per configured region, oldest first, the last one the minute `now` falls in. */
 export async function collectHistory(env: Env, config: Config, minutes: number, now: number) {

@@ -9,22 +9,9 @@ import { toIso } from "../../src/lib/time";
 import { MinuteLog } from "../../src/queue/minute-log";
 import { MINUTE_MS, minuteOf } from "../../src/queue/minute-stats";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import type { HistoryPoint as Point } from "../../src/routing/shard-history";
 import { call, minerCall, pollAs, registerMiner, submit, uniqueName } from "../helpers/api";
 import { regionByName } from "../helpers/region";
-
-interface Point {
-  minute: string;
-  queued: number;
-  running: number;
-  completed: number;
-  failed: number;
-  canceled: number;
-  expired: number;
-  wait_p50_ms: number | null;
-  wait_p95_ms: number | null;
-  run_p50_ms: number | null;
-  run_p95_ms: number | null;
-}
 
 const config = getConfig(env);
 
