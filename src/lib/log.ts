@@ -6,6 +6,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {
+  /** Whether lines at `level` are written: check it before building fields that cost something. */
+  wants(level: Exclude<LogLevel, "silent">): boolean;
   debug(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
@@ -34,6 +36,7 @@ function createLogger(threshold: LogLevel): Logger {
       write(JSON.stringify({ level, msg, ...fields }));
     };
   return {
+    wants: (level) => RANK[level] >= RANK[threshold],
     debug: line("debug", (text) => console.debug(text)),
     info: line("info", (text) => console.log(text)),
     warn: line("warn", (text) => console.warn(text)),

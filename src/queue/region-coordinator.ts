@@ -102,27 +102,27 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /** `cause`: the span of the submit (every RPC that can change a job takes its request's span). */
-  enqueue(job: NewJob, cause: Span | null = null): Promise<Outcome<Enqueued>> {
+  enqueue(job: NewJob, cause?: Span): Promise<Outcome<Enqueued>> {
     return this.mutate(cause, () => this.queue.enqueue(job, this.now()));
   }
 
   /** A batch's jobs for this region: one transaction, one outbox flush, answers in order. */
-  enqueueBatch(jobs: NewJob[], cause: Span | null = null): Promise<Outcome<Enqueued[]>> {
+  enqueueBatch(jobs: NewJob[], cause?: Span): Promise<Outcome<Enqueued[]>> {
     return this.mutate(cause, () => this.queue.enqueueAll(jobs, this.now()));
   }
 
   register(registration: Registration): Promise<Outcome<{ miner: Miner; sessionToken: string }>> {
-    return this.mutate(null, () => this.miners.register(registration, this.now()));
+    return this.mutate(undefined, () => this.miners.register(registration, this.now()));
   }
 
-  retire(minerId: string, cause: Span | null = null): Promise<Outcome<{ version: number | null }>> {
+  retire(minerId: string, cause?: Span): Promise<Outcome<{ version: number | null }>> {
     this.parked.get(minerId)?.settle(success([]));
     return this.mutate(cause, () => success({ version: this.queue.retire(minerId, this.now()) }));
   }
 
   /** `held`: the job ids the miner says it runs, when it sends them as a list. */
   heartbeat(call: MinerCall, reported: Record<string, unknown>, held?: string[]) {
-    return this.mutate(call.span ?? null, () => {
+    return this.mutate(call.span, () => {
       const answer = this.miners.heartbeat(call.minerId, call.ownerId, reported, this.now());
       if (answer.ok && held) this.queue.releaseUnheld(call.minerId, held, this.now());
       return answer;
@@ -131,18 +131,18 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   drain(call: MinerCall) {
     this.parked.get(call.minerId)?.settle(success([]));
-    return this.mutate(call.span ?? null, () => this.miners.drain(call.minerId, call.ownerId, this.now()));
+    return this.mutate(call.span, () => this.miners.drain(call.minerId, call.ownerId, this.now()));
   }
 
   /** An admin's drain (no owner check, not a sign of life); answers the miner and the jobs it runs. */
   drainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
     this.parked.get(minerId)?.settle(success([]));
-    return this.mutate(null, () => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
+    return this.mutate(undefined, () => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
   }
 
   /** Ends an admin's drain; answers the miner and the jobs it runs. */
   undrainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
-    return this.mutate(null, () => this.withHeldJobs(this.miners.undrainByAdmin(minerId, this.now())));
+    return this.mutate(undefined, () => this.withHeldJobs(this.miners.undrainByAdmin(minerId, this.now())));
   }
 
   /** The jobs each of these miners of this shard runs now, for the admin's miner list. */
@@ -156,19 +156,19 @@ export class RegionCoordinator extends DurableObject<Env> {
     return success({ miner, heldJobs: this.store.runningJobIds([miner.minerId])[miner.minerId] ?? [] });
   }
 
-  async cancel(jobId: string, clientId: string, cause: Span | null = null): Promise<Outcome<Job>> {
+  async cancel(jobId: string, clientId: string, cause?: Span): Promise<Outcome<Job>> {
     const moved = this.forwardingTarget(jobId);
     if (moved) return (await moved).cancel(jobId, clientId, cause);
     return this.mutate(cause, () => this.queue.cancel(jobId, clientId, this.now()));
   }
 
   fail(call: MinerCall, jobId: string, leaseId: string | undefined, error: JobError, retryable: boolean) {
-    return this.mutate(call.span ?? null, () => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
+    return this.mutate(call.span, () => this.queue.fail(call, { jobId, leaseId, error, retryable }, this.now()));
   }
 
   /** A progress post of the miner that holds the job: stored here and sent to subscribers, never written to D1. */
   progress(call: MinerCall, jobId: string, post: ProgressPost): Promise<Outcome<ProgressAnswer>> {
-    return this.mutate(call.span ?? null, () => this.queue.progress(call, jobId, post, this.now()));
+    return this.mutate(call.span, () => this.queue.progress(call, jobId, post, this.now()));
   }
 
   /**
@@ -221,11 +221,11 @@ export class RegionCoordinator extends DurableObject<Env> {
    * arrives or the wait ends.
    */
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
-    const leased = await this.mutate(call.span ?? null, () => this.queue.lease(call, maxJobs, this.now()));
+    const leased = await this.mutate(call.span, () => this.queue.lease(call, maxJobs, this.now()));
     if (!leased.ok || leased.value.length > 0) return leased;
     const ask = this.askOf(call.minerId, maxJobs);
     if (ask && (await this.fetchWork([ask]))) {
-      const again = await this.mutate(call.span ?? null, () => this.queue.lease(call, maxJobs, this.now()));
+      const again = await this.mutate(call.span, () => this.queue.lease(call, maxJobs, this.now()));
       if (!again.ok || again.value.length > 0) return again;
     }
     if (maxWaitSeconds === 0) return leased;
@@ -245,7 +245,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   /** RPC from the shard that handed the jobs over: idempotent, so a repeated handoff changes nothing. */
   async adopt(handoffs: Handoff[]): Promise<void> {
     if (!this.handoffs) throw new Error("this DO is not a configured shard and takes no jobs");
-    await this.mutate(null, () => {
+    await this.mutate(undefined, () => {
       this.handoffs!.adopt(handoffs, this.now());
       return success(null);
     });
@@ -288,7 +288,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
     const resultHash = await contentHash(result);
     // A mutation too: the check is a sign of life that may bring the miner back ONLINE.
-    const check = await this.mutate(call.span ?? null, () => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
+    const check = await this.mutate(call.span, () => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
     const leased = check.value.job;
@@ -304,7 +304,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       });
     }
     const writes = receipt ? this.receiptWrites(receipt, completedAt) : [];
-    return this.mutate(call.span ?? null, () =>
+    return this.mutate(call.span, () =>
       this.queue.complete(
         call,
         { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes },
@@ -321,7 +321,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
     await this.mutate(
-      null,
+      undefined,
       () => {
         const now = this.now();
         this.miners.keepAlive([...this.parked.keys()], now);
@@ -435,10 +435,10 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * `cause`: the span of the request the change serves (null: the alarm's). `fromAlarm`: flush even
+   * `cause`: the span of the request the change serves (none: the alarm's, or a change of no job). `fromAlarm`: flush even
    * when the change wrote nothing for D1, and leave re-arming to the alarm.
    */
-  private async mutate<T>(cause: Span | null, change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
+  private async mutate<T>(cause: Span | undefined, change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
     const appendedBefore = this.store.outboxAppended;
     let outcome: Outcome<T>;
     try {
@@ -461,6 +461,7 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   /** One log line per job step, after its commit: the job's trace, and the request's trace when that differs. */
   private logDecisions(decisions: Decision[]): void {
+    if (!this.log.wants("info")) return;
     for (const { event, causeTraceId } of decisions) {
       this.log.info("job step", {
         shard: this.ctx.id.name,
@@ -500,7 +501,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       if (!this.store.hasOfferableJob(this.now())) return;
       // The lease is a step of the parked poll's request, whichever change made the job offerable.
       const leased = this.ctx.storage.transactionSync(() =>
-        this.queue.causedBy(poll.call.span ?? null, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
+        this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
       );
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
@@ -528,7 +529,8 @@ export class RegionCoordinator extends DurableObject<Env> {
         });
         return;
       }
-      this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
+      if (this.log.wants("debug"))
+        this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
       this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
     }
     if (this.store.getMeta("outbox_failures") !== null) {

@@ -89,8 +89,8 @@ export class RegionQueue {
   private emitted: StreamEntry[] = [];
   /** Job steps recorded since the last drain, for the DO's log; drained after each commit. */
   private decisions: Decision[] = [];
-  /** The span of the request whose change is running; null for the alarm's (each step then gets a span of its own). */
-  private cause: Span | null = null;
+  /** The span of the request whose change is running; none for the alarm's (each step then gets a span of its own). */
+  private cause: Span | undefined;
 
   constructor(
     private readonly store: Store,
@@ -99,12 +99,12 @@ export class RegionQueue {
   ) {}
 
   /** Runs a change on behalf of a request: the job steps it takes are recorded as spans of that request. */
-  causedBy<T>(cause: Span | null, change: () => T): T {
+  causedBy<T>(cause: Span | undefined, change: () => T): T {
     this.cause = cause;
     try {
       return change();
     } finally {
-      this.cause = null;
+      this.cause = undefined;
     }
   }
 
@@ -384,7 +384,7 @@ export class RegionQueue {
 }
 
 /** A lease as its poll answer shows it; `cause`: the poll's span, which the lease step was recorded with. */
-export function assignedView(job: Job, cause: Span | null): AssignedJob {
+export function assignedView(job: Job, cause: Span | undefined): AssignedJob {
   return {
     job_id: job.jobId,
     payload: job.payload,

@@ -2,9 +2,12 @@
 // DO without touching D1 after the first call. The DO stays the authority: when it answers
 // MINER_NOT_FOUND the entry is dropped and looked up again.
 import type { Principal } from "../auth/principal";
+import type { Config } from "../config";
 import { createDb } from "../db/client";
 import { minerIdsOfOwner, minerPlacement } from "../db/queries/miners";
 import { ApiError } from "../http/errors";
+import type { Outcome } from "../queue/outcome";
+import { minerStub, type RegionApi, unwrap } from "./region-stub";
 
 interface Placement {
   ownerId: string;
@@ -57,4 +60,23 @@ export async function resolveMiner(d1: D1Database, principal: Principal, header:
     throw new ApiError("MINER_NOT_FOUND", "miner not registered for this key; register first");
   }
   return { minerId, region: placement.region };
+}
+
+/**
+ * Runs a call on the shard DO of the miner `locate` finds (through the cached placements). A cached
+ * placement can be stale (the miner re-registered elsewhere through another isolate), so a
+ * MINER_NOT_FOUND answer drops it and looks the miner up once more.
+ */
+export async function callMiner<T>(
+  env: Env,
+  config: Config,
+  locate: () => Promise<{ minerId: string; region: string }>,
+  call: (stub: RegionApi, minerId: string) => Promise<Outcome<T>>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const { minerId, region } = await locate();
+    const outcome = await call(minerStub(env, config, minerId, region), minerId);
+    if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) return unwrap(outcome);
+    forgetMiner(minerId);
+  }
 }

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { createDb, type Db } from "../../db/client";
 import { jobStats, selectJob, selectJobEvents, selectJobs } from "../../db/queries/jobs";
 import { minerStats, selectMiners } from "../../db/queries/miners";
-import { appendReceipt, latestReceipt, listReceipts } from "../../db/queries/receipts";
+import { appendReceipt, latestReceipt } from "../../db/queries/receipts";
 import type { MinerRow } from "../../db/schema";
 import { ApiError } from "../../http/errors";
 import type { AppEnv } from "../../http/router";
@@ -16,13 +16,13 @@ import type { HeldMiner } from "../../queue/region-coordinator";
 import { loadReceiptKeyring } from "../../receipts/keyring";
 import { reissue } from "../../receipts/reissue";
 import { heldJobsOf } from "../../routing/held-jobs";
-import { findPlacement, forgetMiner } from "../../routing/miner-directory";
-import { minerStub, type RegionApi, unwrap } from "../../routing/region-stub";
+import { callMiner, findPlacement } from "../../routing/miner-directory";
+import type { RegionApi } from "../../routing/region-stub";
 import { collectHistory } from "../../routing/shard-history";
 import { collectShardStats } from "../../routing/shard-stats";
 import { cancelKnownJob } from "../jobs/cancel";
 import { jobView } from "../jobs/job-view";
-import { followJob } from "../jobs/jobs.handlers";
+import { followJob, receiptPage } from "../jobs/jobs.handlers";
 import type * as routes from "./admin.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
@@ -42,21 +42,15 @@ function minerView(row: MinerRow, heldJobs: string[]) {
   };
 }
 
-/**
- * Runs an admin's call on the shard DO of the miner, wherever D1 says it is registered. A cached
- * placement can be stale (the miner moved through another isolate), so MINER_NOT_FOUND looks it up once more.
- */
+/** Runs an admin's call on the shard DO of the miner, wherever it is registered; answers its view. */
 async function onMiner(c: Context<AppEnv>, minerId: string, call: (stub: RegionApi) => Promise<Outcome<HeldMiner>>) {
-  for (let attempt = 0; ; attempt++) {
+  const locate = async () => {
     const placement = await findPlacement(c.env.DB, minerId);
     if (!placement) throw new ApiError("MINER_NOT_FOUND", "no miner has this id");
-    const outcome = await call(minerStub(c.env, c.get("config"), minerId, placement.region));
-    if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) {
-      const { miner, heldJobs } = unwrap(outcome);
-      return minerView(minerRow(miner), heldJobs);
-    }
-    forgetMiner(minerId);
-  }
+    return { minerId, region: placement.region };
+  };
+  const { miner, heldJobs } = await callMiner(c.env, c.get("config"), locate, call);
+  return minerView(minerRow(miner), heldJobs);
 }
 
 export const stats: Handler<typeof routes.stats> = async (c) => {
@@ -107,8 +101,8 @@ export const listJobs: Handler<typeof routes.listJobs> = async (c) => {
 export const getJob: Handler<typeof routes.getJob> = async (c) => {
   const db = createDb(c.env.DB);
   const { job_id: jobId } = c.req.valid("param");
-  const job = await anyJob(db, jobId);
-  const events = (await selectJobEvents(db, jobId)).map((e) => ({
+  const [job, rows] = await Promise.all([anyJob(db, jobId), selectJobEvents(db, jobId)]);
+  const events = rows.map((e) => ({
     seq: e.seq,
     type: e.type,
     from_state: e.fromState as JobState | null,
@@ -132,10 +126,7 @@ async function anyJob(db: Db, jobId: string) {
 export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c) => {
   const db = createDb(c.env.DB);
   const job = await anyJob(db, c.req.valid("param").job_id);
-  const { limit, cursor } = c.req.valid("query");
-  const page = await listReceipts(db, job.jobId, limit, cursor);
-  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
-  return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+  return c.json(await receiptPage(db, job.jobId, c.req.valid("query")), 200);
 };
 
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {

@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { createDb } from "../../db/client";
+import { createDb, type Db } from "../../db/client";
 import { selectJob, selectJobs } from "../../db/queries/jobs";
 import { latestReceipt, listReceipts } from "../../db/queries/receipts";
 import type { JobRow } from "../../db/schema";
@@ -109,11 +109,15 @@ export const getJobReceipt: Handler<typeof routes.getJobReceipt> = async (c) => 
 
 export const listJobReceipts: Handler<typeof routes.listJobReceipts> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);
-  const { limit, cursor } = c.req.valid("query");
-  const page = await listReceipts(createDb(c.env.DB), job.jobId, limit, cursor);
-  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
-  return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
+  return c.json(await receiptPage(createDb(c.env.DB), job.jobId, c.req.valid("query")), 200);
 };
+
+/** A page of a job's receipts, oldest first; a job with none is RECEIPT_NOT_FOUND. Its client's and the admin route share it. */
+export async function receiptPage(db: Db, jobId: string, { limit, cursor }: { limit: number; cursor?: string | undefined }) {
+  const page = await listReceipts(db, jobId, limit, cursor);
+  if (page.items.length === 0 && !cursor) throw new ApiError("RECEIPT_NOT_FOUND", "no receipt has been issued for this job");
+  return { items: page.items, next_cursor: page.nextCursor };
+}
 
 export const jobEvents: Handler<typeof routes.jobEvents> = async (c) => {
   const job = await ownJob(c, c.req.valid("param").job_id);

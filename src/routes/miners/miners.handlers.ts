@@ -7,26 +7,23 @@ import { logger } from "../../lib/log";
 import type { AssignedJob } from "../../model/job";
 import type { Outcome } from "../../queue/outcome";
 import type { MinerCall } from "../../queue/region-queue";
-import { findPlacement, forgetMiner, rememberMiner, resolveMiner } from "../../routing/miner-directory";
+import { callMiner, findPlacement, rememberMiner, resolveMiner } from "../../routing/miner-directory";
 import { minerStub, type RegionApi, unwrap } from "../../routing/region-stub";
 import { isKnownRegion, nearestRegion } from "../../routing/regions";
 import type * as routes from "./miners.routes";
 
 type Handler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
-/**
- * Runs a miner call against the miner's region DO. A cached placement can be stale (the miner
- * re-registered elsewhere through another isolate), so MINER_NOT_FOUND retries once from D1.
- */
-async function withMiner<T>(c: Context<AppEnv>, call: (stub: RegionApi, miner: MinerCall) => Promise<Outcome<T>>): Promise<T> {
+/** Runs a call of the calling miner (the key's, or the one X-Miner-Id names) on its shard DO. */
+function withMiner<T>(c: Context<AppEnv>, call: (stub: RegionApi, miner: MinerCall) => Promise<Outcome<T>>): Promise<T> {
   const principal = c.get("principal");
   const header = c.req.header("x-miner-id");
-  for (let attempt = 0; ; attempt++) {
-    const { minerId, region } = await resolveMiner(c.env.DB, principal, header);
-    const outcome = await call(minerStub(c.env, c.get("config"), minerId, region), { minerId, ownerId: principal.id, span: c.get("span") });
-    if (outcome.ok || outcome.code !== "MINER_NOT_FOUND" || attempt > 0) return unwrap(outcome);
-    forgetMiner(minerId);
-  }
+  return callMiner(
+    c.env,
+    c.get("config"),
+    () => resolveMiner(c.env.DB, principal, header),
+    (stub, minerId) => call(stub, { minerId, ownerId: principal.id, span: c.get("span") }),
+  );
 }
 
 export const register: Handler<typeof routes.register> = async (c) => {

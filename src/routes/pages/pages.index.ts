@@ -28,8 +28,6 @@ pagesRouter.use("/admin", rateLimitPublic);
 pagesRouter.use("/docs", rateLimitPublic);
 pagesRouter.get("/admin", serve({ type: "text/html", body: ADMIN_HTML, cacheable: false }));
 pagesRouter.get("/docs", docsPage);
-for (const [path, asset] of Object.entries(PAGE_ASSETS)) pagesRouter.get(path, serve(asset));
-// 4.8 MB that changes only with the package: browsers may keep it for a day.
-pagesRouter.get(SCALAR_SCRIPT_PATH, (c) =>
-  c.body(SCALAR_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": DAY }),
-);
+// The API reference's script: 4.8 MB that changes only with its package.
+const files = { ...PAGE_ASSETS, [SCALAR_SCRIPT_PATH]: { type: "text/javascript", body: SCALAR_SCRIPT, cacheable: true } };
+for (const [path, asset] of Object.entries(files)) pagesRouter.get(path, serve(asset));
