@@ -3,6 +3,18 @@
 // depth is sampled: minute-stats.ts. A job event costs one upsert, inside the transaction of the event.
 import { type Activity, type Depth, type DepthSample, KEPT_MINUTES, MINUTE_MS, type MinuteCount, minuteOf } from "./minute-stats";
 
+/** The newest depth sample as columns of any SELECT (Store.deadlines reads it with the other deadlines). */
+export const LAST_DEPTH_COLUMNS = ["queued", "running", "sampled_at"]
+  .map((column) => `(SELECT ${column} FROM minute_depths ORDER BY minute DESC LIMIT 1) AS last_${column}`)
+  .join(", ");
+
+export type LastDepthRow = { last_queued: number | null; last_running: number | null; last_sampled_at: number | null };
+
+export function lastDepthOf(row: LastDepthRow): DepthSample | null {
+  if (row.last_sampled_at === null) return null;
+  return { queued: row.last_queued ?? 0, running: row.last_running ?? 0, at: row.last_sampled_at };
+}
+
 export class MinuteLog {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -28,7 +40,7 @@ export class MinuteLog {
   }
 
   lastDepth(): DepthSample | null {
-    return this.samples("SELECT queued, running, sampled_at FROM minute_depths ORDER BY minute DESC LIMIT 1")[0] ?? null;
+    return lastDepthOf(this.sql.exec<LastDepthRow>(`SELECT ${LAST_DEPTH_COLUMNS}`).one());
   }
 
   /** Forgets the minutes before the KEPT_MINUTES that end with the one `now` falls in. */

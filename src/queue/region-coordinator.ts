@@ -24,7 +24,7 @@ import { readPoll } from "./redelivery";
 import { type Decision, type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
-import { Store } from "./store";
+import { type DeadlineTimeouts, META, Store } from "./store";
 import { nextWakeAt, outboxRetryDelayMs } from "./timers";
 
 /** Another shard's DO as this one calls it (RPC typing erases the success values of Outcome). */
@@ -72,6 +72,9 @@ export class RegionCoordinator extends DurableObject<Env> {
   private readonly handoffs: Handoffs | null;
   private lastSpillAskAt = 0;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly deadlineTimeouts: DeadlineTimeouts;
+  /** The alarm as this object last set or read it; undefined: not known (read it before trusting it). */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +86,11 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.here = named && isConfiguredShard(named, this.config) ? named : null;
     this.handoffs = this.here ? new Handoffs(this.store, this.here) : null;
     const heartbeatTimeoutMs = this.config.heartbeatTimeoutSeconds * 1000;
+    this.deadlineTimeouts = {
+      heartbeatTimeoutMs,
+      finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
+      handoffRetryMs: HANDOFF_RETRY_MS,
+    };
     this.miners = new MinerBook(this.store, heartbeatTimeoutMs);
     this.queue = new RegionQueue(
       this.store,
@@ -319,6 +327,8 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // The alarm that fired is gone: read it again rather than trust the last one set.
+    this.alarmAt = undefined;
     // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
     await this.mutate(
       undefined,
@@ -518,9 +528,9 @@ export class RegionCoordinator extends DurableObject<Env> {
       try {
         await writeToD1(this.d1, writes);
       } catch (err) {
-        const failures = Number(this.store.getMeta("outbox_failures") ?? 0) + 1;
-        this.store.setMeta("outbox_failures", String(failures));
-        this.store.setMeta("outbox_retry_at", String(this.now() + outboxRetryDelayMs(failures)));
+        const failures = Number(this.store.getMeta(META.outboxFailures) ?? 0) + 1;
+        this.store.setMeta(META.outboxFailures, String(failures));
+        this.store.setMeta(META.outboxRetryAt, String(this.now() + outboxRetryDelayMs(failures)));
         this.log.warn("outbox flush failed; will retry", {
           shard: this.ctx.id.name,
           pending: this.store.outboxSize(),
@@ -533,9 +543,9 @@ export class RegionCoordinator extends DurableObject<Env> {
         this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
       this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
     }
-    if (this.store.getMeta("outbox_failures") !== null) {
-      this.store.setMeta("outbox_failures", null);
-      this.store.setMeta("outbox_retry_at", null);
+    if (this.store.getMeta(META.outboxFailures) !== null) {
+      this.store.setMeta(META.outboxFailures, null);
+      this.store.setMeta(META.outboxRetryAt, null);
     }
   }
 
@@ -546,20 +556,17 @@ export class RegionCoordinator extends DurableObject<Env> {
    */
   private async armAlarm(spent = false): Promise<void> {
     const now = this.now();
-    const retryAt = this.store.getMeta("outbox_retry_at");
-    const handoffAt = this.store.oldestHandoff();
-    const wakeAt = nextWakeAt(
-      {
-        ...this.store.deadlines(this.config.heartbeatTimeoutSeconds * 1000, this.config.finishedJobRetentionSeconds * 1000, now),
-        outboxRetry: retryAt === null ? null : Number(retryAt),
-        handoffRetry: handoffAt === null ? null : handoffAt + HANDOFF_RETRY_MS,
-      },
-      now,
-    );
-    const current = await this.ctx.storage.getAlarm();
+    const wakeAt = nextWakeAt(this.store.deadlines(this.deadlineTimeouts, now), now);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    // Decided and noted before the write, with no await between: of concurrent calls, the last write is the earliest.
+    const current = this.alarmAt;
     if (wakeAt === null) {
-      if (spent && current !== null) await this.ctx.storage.deleteAlarm();
+      if (spent && current !== null) {
+        this.alarmAt = null;
+        await this.ctx.storage.deleteAlarm();
+      }
     } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
+      this.alarmAt = wakeAt;
       await this.ctx.storage.setAlarm(wakeAt);
     }
   }

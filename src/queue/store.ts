@@ -5,13 +5,33 @@ import type { OutboxWrite } from "../db/writes";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
-import { MinuteLog } from "./minute-log";
+import { LAST_DEPTH_COLUMNS, type LastDepthRow, lastDepthOf, MinuteLog } from "./minute-log";
 import { type Depth, nextDepthSampleAt } from "./minute-stats";
 import type { LeaseHolder } from "./progress";
 import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
 
 type Row = Record<string, SqlStorageValue>;
+
+/** Keys of the meta table the DO's outbox flush keeps. */
+export const META = { outboxFailures: "outbox_failures", outboxRetryAt: "outbox_retry_at" } as const;
+
+/** How long after its row's time each kind of deadline falls. */
+export interface DeadlineTimeouts {
+  heartbeatTimeoutMs: number;
+  finishedRetentionMs: number;
+  handoffRetryMs: number;
+}
+
+type DeadlineRow = {
+  lease_expiry: number | null;
+  job_expiry: number | null;
+  backoff_end: number | null;
+  oldest_seen: number | null;
+  oldest_finished: number | null;
+  outbox_retry: number | null;
+  oldest_handoff: number | null;
+} & LastDepthRow;
 
 /** The states of the jobs the region forgets once FINISHED_JOB_RETENTION has passed (forwarding records too). */
 const FORGOTTEN_STATES = "('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED')";
@@ -226,10 +246,6 @@ export class Store {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs").one().n;
   }
 
-  oldestHandoff(): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM handoffs").one().t;
-  }
-
   addToCounter(key: string, n: number): void {
     if (n > 0) this.setMeta(key, String(Number(this.getMeta(key) ?? 0) + n));
   }
@@ -300,19 +316,36 @@ export class Store {
     else this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
   }
 
-  deadlines(heartbeatTimeoutMs: number, finishedRetentionMs: number, now: number): Omit<Deadlines, "outboxRetry" | "handoffRetry"> {
-    const min = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ t: number | null }>(query, ...args).one().t;
-    const oldestSeen = min("SELECT MIN(last_seen_at) AS t FROM miners WHERE status != 'OFFLINE'");
-    const oldestFinished = min("SELECT MIN(updated_at) AS t FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')");
-    // Every live job has a TTL, so there is a jobExpiry exactly while the shard holds live jobs.
-    const jobExpiry = min("SELECT MIN(expires_at) AS t FROM jobs WHERE state IN ('QUEUED', 'RUNNING')");
+  /**
+   * The earliest deadline of each kind, in one statement: the DO re-arms its alarm after every change
+   * that writes, so this runs once per such change. Every MIN reads one end of a partial index.
+   */
+  deadlines(timeouts: DeadlineTimeouts, now: number): Deadlines {
+    const row = this.sql
+      .exec<DeadlineRow>(
+        `SELECT
+           (SELECT MIN(lease_expires_at) FROM jobs WHERE state = 'RUNNING') AS lease_expiry,
+           (SELECT MIN(expires_at) FROM jobs WHERE state IN ('QUEUED', 'RUNNING')) AS job_expiry,
+           (SELECT MIN(available_at) FROM jobs WHERE state = 'QUEUED' AND available_at > ?) AS backoff_end,
+           (SELECT MIN(last_seen_at) FROM miners WHERE status != 'OFFLINE') AS oldest_seen,
+           (SELECT MIN(updated_at) FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')) AS oldest_finished,
+           (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${META.outboxRetryAt}') AS outbox_retry,
+           (SELECT MIN(created_at) FROM handoffs) AS oldest_handoff,
+           ${LAST_DEPTH_COLUMNS}`,
+        now,
+      )
+      .one();
+    const plus = (t: number | null, ms: number) => (t === null ? null : t + ms);
     return {
-      leaseExpiry: min("SELECT MIN(lease_expires_at) AS t FROM jobs WHERE state = 'RUNNING'"),
-      jobExpiry,
-      backoffEnd: min("SELECT MIN(available_at) AS t FROM jobs WHERE state = 'QUEUED' AND available_at > ?", now),
-      minerTimeout: oldestSeen === null ? null : oldestSeen + heartbeatTimeoutMs,
-      finishedPrune: oldestFinished === null ? null : oldestFinished + finishedRetentionMs,
-      depthSample: nextDepthSampleAt(this.minutes.lastDepth(), jobExpiry !== null, now),
+      leaseExpiry: row.lease_expiry,
+      // Every live job has a TTL, so there is a jobExpiry exactly while the shard holds live jobs.
+      jobExpiry: row.job_expiry,
+      backoffEnd: row.backoff_end,
+      minerTimeout: plus(row.oldest_seen, timeouts.heartbeatTimeoutMs),
+      finishedPrune: plus(row.oldest_finished, timeouts.finishedRetentionMs),
+      outboxRetry: row.outbox_retry,
+      handoffRetry: plus(row.oldest_handoff, timeouts.handoffRetryMs),
+      depthSample: nextDepthSampleAt(lastDepthOf(row), row.job_expiry !== null, now),
     };
   }
 
