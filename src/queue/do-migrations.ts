@@ -72,6 +72,9 @@ const MIGRATIONS: readonly string[] = [
      running INTEGER NOT NULL,
      sampled_at INTEGER NOT NULL
    );`,
+  // One outbox row per change: its column `write` now holds the list of the change's writes (see
+  // outbox.ts). A pending row of one write becomes a list of one.
+  `UPDATE outbox SET write = json_array(json(write)) WHERE json_type(write) = 'object';`,
 ];
 
 export function runDoMigrations(sql: SqlStorage): void {

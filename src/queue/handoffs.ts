@@ -79,7 +79,7 @@ export class Handoffs {
       this.store.putJob(here);
       this.store.stream.import(job.jobId, stream);
       // With the payload: the origin's first row may not have reached D1 yet.
-      this.store.appendOutbox([{ kind: "job", row: jobRow(here), payload: here.payload }]);
+      this.store.outbox.append([{ kind: "job", row: jobRow(here), payload: here.payload }]);
       this.store.addToCounter((job.queuedRegion ?? job.region) === this.here.region ? COUNTERS.stolenIn : COUNTERS.spilledIn, 1);
       adopted.push(here);
     }

@@ -49,7 +49,7 @@ export class MinerBook {
     const sessionToken = newSessionToken();
     this.store.putMiner(miner);
     this.renewLeases(miner.minerId, now);
-    this.store.appendOutbox([
+    this.store.outbox.append([
       { kind: "miner", row: minerRow(miner) },
       { kind: "miner_session", row: { sessionToken, minerId: miner.minerId, region: miner.region, registeredAt: now } },
     ]);
@@ -148,7 +148,7 @@ export class MinerBook {
   private save(miner: Miner, now: number): Miner {
     const saved = { ...miner, version: miner.version + 1, updatedAt: now };
     this.store.putMiner(saved);
-    this.store.appendOutbox([{ kind: "miner", row: minerRow(saved) }]);
+    this.store.outbox.append([{ kind: "miner", row: minerRow(saved) }]);
     return saved;
   }
 

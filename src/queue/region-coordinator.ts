@@ -24,8 +24,8 @@ import { readPoll } from "./redelivery";
 import { type Decision, type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
 import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
 import type { NewJob } from "./state-machine";
-import { type DeadlineTimeouts, META, Store } from "./store";
-import { nextWakeAt, outboxRetryDelayMs } from "./timers";
+import { type DeadlineTimeouts, Store } from "./store";
+import { nextWakeAt } from "./timers";
 
 /** Another shard's DO as this one calls it (RPC typing erases the success values of Outcome). */
 type RegionApiOf = Pick<RegionCoordinator, "cancel" | "watch" | "fetch" | "adopt" | "handOver" | "confirmHandoffs">;
@@ -245,7 +245,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     if (!this.handoffs) return [];
     const now = this.now();
     const requestedBy = spill ? now - this.config.spillAfterSeconds * 1000 : now;
-    const given = this.ctx.storage.transactionSync(() => this.handoffs!.handOver(asks, to, requestedBy, now));
+    const given = this.transact(() => this.handoffs!.handOver(asks, to, requestedBy, now));
     if (given.length > 0) void this.armAlarm();
     return given;
   }
@@ -261,7 +261,7 @@ export class RegionCoordinator extends DurableObject<Env> {
 
   /** RPC from the taker: the jobs are adopted there, so the handoff rows and this shard's copy of their streams can go. */
   confirmHandoffs(jobIds: string[]): void {
-    const gone = this.ctx.storage.transactionSync(() => {
+    const gone = this.transact(() => {
       this.store.deleteHandoffs(jobIds);
       // A job that has come back here since is live again: its stream stays.
       const moved = this.store.movedAway(jobIds);
@@ -444,26 +444,33 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
+  /** One storage transaction: what it appends to the outbox counts once it has committed, and is forgotten if it threw. */
+  private transact<T>(change: () => T): T {
+    try {
+      const value = this.ctx.storage.transactionSync(change);
+      this.store.outbox.settle(true);
+      return value;
+    } catch (err) {
+      this.store.outbox.settle(false);
+      this.queue.drainEmitted();
+      this.queue.drainDecisions();
+      throw err;
+    }
+  }
+
   /**
    * `cause`: the span of the request the change serves (none: the alarm's, or a change of no job). `fromAlarm`: flush even
    * when the change wrote nothing for D1, and leave re-arming to the alarm.
    */
   private async mutate<T>(cause: Span | undefined, change: () => Outcome<T>, fromAlarm = false): Promise<Outcome<T>> {
-    const appendedBefore = this.store.outboxAppended;
-    let outcome: Outcome<T>;
-    try {
-      outcome = this.ctx.storage.transactionSync(() => this.queue.causedBy(cause, change));
-    } catch (err) {
-      this.queue.drainEmitted();
-      this.queue.drainDecisions();
-      throw err;
-    }
+    const committedBefore = this.store.outbox.committed;
+    const outcome = this.transact(() => this.queue.causedBy(cause, change));
     this.serveParkedPolls();
     this.logDecisions(this.queue.drainDecisions());
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
-    if (this.store.outboxAppended === appendedBefore && !fromAlarm) return outcome;
+    if (this.store.outbox.committed === committedBefore && !fromAlarm) return outcome;
     await this.flushOutbox();
     if (!fromAlarm) await this.armAlarm();
     return outcome;
@@ -510,9 +517,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     for (const poll of this.parked.values()) {
       if (!this.store.hasOfferableJob(this.now())) return;
       // The lease is a step of the parked poll's request, whichever change made the job offerable.
-      const leased = this.ctx.storage.transactionSync(() =>
-        this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
-      );
+      const leased = this.transact(() => this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())));
       if (!leased.ok || leased.value.length > 0) poll.settle(leased);
     }
   }
@@ -523,17 +528,15 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   private async flushPending(): Promise<void> {
-    for (let batch = this.store.peekOutbox(OUTBOX_BATCH); batch.length > 0; batch = this.store.peekOutbox(OUTBOX_BATCH)) {
-      const writes = batch.map((entry) => entry.write);
+    for (let batch = this.store.outbox.next(OUTBOX_BATCH); batch; batch = this.store.outbox.next(OUTBOX_BATCH)) {
+      const { writes, through } = batch;
       try {
         await writeToD1(this.d1, writes);
       } catch (err) {
-        const failures = Number(this.store.getMeta(META.outboxFailures) ?? 0) + 1;
-        this.store.setMeta(META.outboxFailures, String(failures));
-        this.store.setMeta(META.outboxRetryAt, String(this.now() + outboxRetryDelayMs(failures)));
+        this.store.outbox.failed(this.now());
         this.log.warn("outbox flush failed; will retry", {
           shard: this.ctx.id.name,
-          pending: this.store.outboxSize(),
+          pending: this.store.outbox.size(),
           trace_ids: tracesOf(writes),
           error: String(err),
         });
@@ -541,11 +544,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       }
       if (this.log.wants("debug"))
         this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
-      this.store.deleteOutboxThrough(batch[batch.length - 1]!.seq);
-    }
-    if (this.store.getMeta(META.outboxFailures) !== null) {
-      this.store.setMeta(META.outboxFailures, null);
-      this.store.setMeta(META.outboxRetryAt, null);
+      this.store.outbox.delivered(through);
     }
   }
 

@@ -136,7 +136,7 @@ export class RegionQueue {
       traceId: null,
       spanId: null,
     });
-    this.store.appendOutbox([
+    this.store.outbox.append([
       { kind: "job", row: jobRow(job), payload: job.payload },
       { kind: "event", row: eventRow(submitted) },
     ]);
@@ -234,7 +234,7 @@ export class RegionQueue {
     if (check.value.replay) return success({ receipt: check.value.receipt });
     const { result, resultHash, receipt, reported } = completion;
     this.apply(check.value.job, { type: "complete", result, resultHash, receipt, reported }, now);
-    this.store.appendOutbox(completion.writes);
+    this.store.outbox.append(completion.writes);
     return success({ receipt });
   }
 
@@ -378,7 +378,7 @@ export class RegionQueue {
       });
       if (event.type === "canceled" || event.type === "expired") this.store.addPendingCancel(before.minerId!, before.jobId);
     }
-    this.store.appendOutbox(writes);
+    this.store.outbox.append(writes);
     return after;
   }
 }

@@ -1,20 +1,17 @@
 // Synchronous reads and writes of the region DO's own SQLite tables, with row ↔ domain mapping.
 // Callers run these inside ctx.storage.transactionSync so a decision and its writes
 // (including the outbox rows) commit together or not at all.
-import type { OutboxWrite } from "../db/writes";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
 import { LAST_DEPTH_COLUMNS, type LastDepthRow, lastDepthOf, MinuteLog } from "./minute-log";
 import { type Depth, nextDepthSampleAt } from "./minute-stats";
+import { OUTBOX_META, Outbox } from "./outbox";
 import type { LeaseHolder } from "./progress";
 import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
 
 type Row = Record<string, SqlStorageValue>;
-
-/** Keys of the meta table the DO's outbox flush keeps. */
-export const META = { outboxFailures: "outbox_failures", outboxRetryAt: "outbox_retry_at" } as const;
 
 /** How long after its row's time each kind of deadline falls. */
 export interface DeadlineTimeouts {
@@ -41,10 +38,13 @@ export class Store {
   readonly stream: StreamLog;
   /** The per-minute counts and depth samples of the admin history (tables minute_counts, minute_depths). */
   readonly minutes: MinuteLog;
+  /** The D1 writes of committed changes, until D1 has them (table outbox). */
+  readonly outbox: Outbox;
 
   constructor(private readonly sql: SqlStorage) {
     this.stream = new StreamLog(sql);
     this.minutes = new MinuteLog(sql);
+    this.outbox = new Outbox(sql, { get: (key) => this.getMeta(key), set: (key, value) => this.setMeta(key, value) });
   }
 
   getJob(jobId: string): Job | null {
@@ -283,29 +283,6 @@ export class Store {
     return this.sql.exec<{ n: number | null }>(query).one().n;
   }
 
-  /** Outbox rows appended by this instance so far: a change that appended none has nothing for D1. */
-  outboxAppended = 0;
-
-  appendOutbox(writes: readonly OutboxWrite[]): void {
-    for (const write of writes) this.sql.exec("INSERT INTO outbox (write) VALUES (?)", JSON.stringify(write));
-    this.outboxAppended += writes.length;
-  }
-
-  peekOutbox(limit: number): { seq: number; write: OutboxWrite }[] {
-    return this.sql
-      .exec<{ seq: number; write: string }>("SELECT seq, write FROM outbox ORDER BY seq LIMIT ?", limit)
-      .toArray()
-      .map((r) => ({ seq: r.seq, write: JSON.parse(r.write) as OutboxWrite }));
-  }
-
-  deleteOutboxThrough(seq: number): void {
-    this.sql.exec("DELETE FROM outbox WHERE seq <= ?", seq);
-  }
-
-  outboxSize(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
-  }
-
   getMeta(key: string): string | null {
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
     return row?.value ?? null;
@@ -329,7 +306,7 @@ export class Store {
            (SELECT MIN(available_at) FROM jobs WHERE state = 'QUEUED' AND available_at > ?) AS backoff_end,
            (SELECT MIN(last_seen_at) FROM miners WHERE status != 'OFFLINE') AS oldest_seen,
            (SELECT MIN(updated_at) FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED')) AS oldest_finished,
-           (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${META.outboxRetryAt}') AS outbox_retry,
+           (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${OUTBOX_META.retryAt}') AS outbox_retry,
            (SELECT MIN(created_at) FROM handoffs) AS oldest_handoff,
            ${LAST_DEPTH_COLUMNS}`,
         now,

@@ -1,6 +1,7 @@
-import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { RegionCoordinator } from "../../src/queue/region-coordinator";
 import {
   alarmAt,
   d1Events,
@@ -235,6 +236,32 @@ describe("DO and D1 convergence", () => {
     expect(warnings.length).toBeGreaterThan(0);
     for (const line of warnings)
       expect(JSON.parse(line)).toMatchObject({ msg: "outbox flush failed; will retry", error: "Error: injected D1 outage" });
+  });
+
+  it("delivers outbox rows kept one write per row, as before DO migration 7, after migrating them", async () => {
+    const warnings = captureWarnings();
+    const { name, stub, api } = await regionWithMiner({ at: T0 });
+    await setD1Failing(stub, true);
+    const job = newJob(name);
+    expect((await api.enqueue(job)).ok).toBe(true);
+    await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+      const sql = state.storage.sql;
+      const writes = sql
+        .exec<{ write: string }>("SELECT write FROM outbox ORDER BY seq")
+        .toArray()
+        .flatMap((r) => JSON.parse(r.write));
+      expect(writes.map((w: { kind: string }) => w.kind)).toEqual(["job", "event"]);
+      sql.exec("DELETE FROM outbox");
+      for (const write of writes) sql.exec("INSERT INTO outbox (write) VALUES (?)", JSON.stringify(write));
+      sql.exec("DELETE FROM _migrations WHERE id >= 7");
+    });
+    await evictDurableObject(stub);
+
+    expect(await alarmAt(stub, T0 + 1000)).toBe(true);
+    expect(await outboxSize(stub)).toBe(0);
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "QUEUED", version: 1 });
+    expect(await d1Events(job.jobId)).toEqual(["submitted"]);
+    expect(warnings.map((line) => JSON.parse(line).msg)).toEqual(["outbox flush failed; will retry"]);
   });
 
   it("keeps queue, leases and pending outbox across an eviction", async () => {
