@@ -294,14 +294,17 @@ export class RegionCoordinator extends DurableObject<Env> {
    * The commit names the lease the receipt was built from, whose terms and start time it signs.
    */
   async complete(call: MinerCall, jobId: string, leaseId: string | undefined, result: Record<string, unknown>, metrics: Metrics) {
-    const resultHash = await contentHash(result);
-    // A mutation too: the check is a sign of life that may bring the miner back ONLINE.
-    const check = await this.mutate(call.span, () => this.queue.checkCompletion(call, { jobId, leaseId, resultHash }, this.now()));
+    const report = { jobId, leaseId, resultHash: await contentHash(result) };
+    // Every result is a sign of life, which may bring the miner back ONLINE: one to be signed records it
+    // in its commit; a refusal or a replay is judged again in a transaction of its own that records it.
+    const peeked = this.queue.peekCompletion(call, report);
+    const check =
+      peeked.ok && !peeked.value.replay ? peeked : await this.mutate(call.span, () => this.queue.checkCompletion(call, report, this.now()));
     if (!check.ok) return check;
     if (check.value.replay) return success({ receipt: check.value.receipt });
     const leased = check.value.job;
     const completedAt = this.now();
-    const receipt = await this.receipts.issue(receiptFactsOf(leased, call.minerId, metrics, resultHash, completedAt));
+    const receipt = await this.receipts.issue(receiptFactsOf(leased, call.minerId, metrics, report.resultHash, completedAt));
     if (receipt) {
       this.log.info("receipt issued", {
         job_id: jobId,
@@ -315,7 +318,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.mutate(call.span, () =>
       this.queue.complete(
         call,
-        { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash, reported: metrics, receipt, writes },
+        { jobId, leaseId: leased.leaseId ?? leaseId, result, resultHash: report.resultHash, reported: metrics, receipt, writes },
         completedAt,
       ),
     );

@@ -216,16 +216,17 @@ export class RegionQueue {
     return again;
   }
 
+  /** Whether a result is taken, replayed or refused; a sign of life of the miner. */
   checkCompletion(call: MinerCall, report: JobReport & { resultHash: string }, now: number): Outcome<CompletionCheck> {
     const named = this.reportedJob(call, report.jobId, now);
-    if (!named.ok) return named;
-    const job = named.value;
-    if (job.state === "COMPLETED" && job.minerId === call.minerId && (report.leaseId === undefined || report.leaseId === job.leaseId)) {
-      if (job.resultHash === report.resultHash) return success({ replay: true, receipt: job.receipt });
-      return conflict("job already completed with a different result", { on: "result" });
-    }
-    const lease = checkLease(job, call.minerId, report.leaseId);
-    return lease.ok ? success({ replay: false, job }) : refuse(lease.code, lease.message);
+    return named.ok ? judgeCompletion(call, named.value, report) : named;
+  }
+
+  /** The same verdict as checkCompletion, read only: outside a transaction, before a result is signed. */
+  peekCompletion(call: MinerCall, report: JobReport & { resultHash: string }): Outcome<CompletionCheck> {
+    if (!this.miners.owned(call.minerId, call.ownerId)) return minerNotFound();
+    const job = this.store.getJob(report.jobId);
+    return job ? judgeCompletion(call, job, report) : refuse("JOB_NOT_FOUND", "job not found");
   }
 
   complete(call: MinerCall, completion: Completion, now: number): Outcome<{ receipt: Receipt | null }> {
@@ -381,6 +382,16 @@ export class RegionQueue {
     this.store.outbox.append(writes);
     return after;
   }
+}
+
+/** A result for a job the miner holds is taken; the same result again, once taken, is a replay. */
+function judgeCompletion(call: MinerCall, job: Job, report: JobReport & { resultHash: string }): Outcome<CompletionCheck> {
+  if (job.state === "COMPLETED" && job.minerId === call.minerId && (report.leaseId === undefined || report.leaseId === job.leaseId)) {
+    if (job.resultHash === report.resultHash) return success({ replay: true, receipt: job.receipt });
+    return conflict("job already completed with a different result", { on: "result" });
+  }
+  const lease = checkLease(job, call.minerId, report.leaseId);
+  return lease.ok ? success({ replay: false, job }) : refuse(lease.code, lease.message);
 }
 
 /** A lease as its poll answer shows it; `cause`: the poll's span, which the lease step was recorded with. */

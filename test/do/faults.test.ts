@@ -63,6 +63,35 @@ describe("dead miners", () => {
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
   });
 
+  it("counts every result as a sign of life: a taken one in its commit, a refused one too", async () => {
+    const { stub, api, call, job, lease } = await leasedJob({ at: T0, concurrency: 2 });
+    const lastSeen = () =>
+      runInDurableObject(
+        stub,
+        (_instance: RegionCoordinator, state) =>
+          state.storage.sql.exec<{ t: number }>("SELECT last_seen_at AS t FROM miners WHERE miner_id = ?", call.minerId).one().t,
+      );
+    await setClock(stub, T0 + 5000);
+    expect((await api.complete(call, job.jobId, lease.lease_id, { ok: 1 }, {})).ok).toBe(true);
+    expect(await lastSeen()).toBe(T0 + 5000);
+
+    const second = newJob(job.region);
+    await api.enqueue(second);
+    const polled = await api.poll(call, 1, 0);
+    if (!polled.ok) throw new Error("poll refused");
+    expect(await alarmAt(stub, T0 + 5000 + HEARTBEAT_TIMEOUT_MS)).toBe(true);
+    const status = () =>
+      runInDurableObject(
+        stub,
+        (_instance: RegionCoordinator, state) =>
+          state.storage.sql.exec<{ status: string }>("SELECT status FROM miners WHERE miner_id = ?", call.minerId).one().status,
+      );
+    expect(await status()).toBe("OFFLINE");
+    const late = await api.complete(call, second.jobId, polled.value[0]!.lease_id, { late: 1 }, {});
+    expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await status()).toBe("ONLINE");
+  });
+
   it("fails a job whose last attempt's miner died", async () => {
     const { stub, job } = await leasedJob({ at: T0, job: { maxAttempts: 1 } });
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);
