@@ -41,6 +41,8 @@ export class Store {
   /** The D1 writes of committed changes, until D1 has them (table outbox). */
   readonly outbox: Outbox;
 
+  private minersWithCancels: Set<string> | null = null;
+
   constructor(private readonly sql: SqlStorage) {
     this.stream = new StreamLog(sql);
     this.minutes = new MinuteLog(sql);
@@ -190,15 +192,31 @@ export class Store {
 
   addPendingCancel(minerId: string, jobId: string): void {
     this.sql.exec("INSERT OR IGNORE INTO pending_cancels (miner_id, job_id) VALUES (?, ?)", minerId, jobId);
+    this.mayHaveCancels().add(minerId);
   }
 
   takePendingCancels(minerId: string): string[] {
+    // Every heartbeat asks; almost every time there is nothing to take, and no query is needed to know it.
+    if (!this.mayHaveCancels().has(minerId)) return [];
     const ids = this.sql
       .exec<{ job_id: string }>("SELECT job_id FROM pending_cancels WHERE miner_id = ? ORDER BY job_id", minerId)
       .toArray()
       .map((r) => r.job_id);
+    // Forgotten only once a query finds none: a take that a rolled-back transaction undid is asked again.
     if (ids.length > 0) this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
+    else this.mayHaveCancels().delete(minerId);
     return ids;
+  }
+
+  /** The miners that may have pending cancels (a superset): read once, then kept by add and take. */
+  private mayHaveCancels(): Set<string> {
+    this.minersWithCancels ??= new Set(
+      this.sql
+        .exec<{ miner_id: string }>("SELECT DISTINCT miner_id FROM pending_cancels")
+        .toArray()
+        .map((r) => r.miner_id),
+    );
+    return this.minersWithCancels;
   }
 
   addHandoff(job: Job, target: string, now: number): void {

@@ -175,8 +175,18 @@ describe("retries and expiry", () => {
     await alarmAt(stub, T0 + 10_000);
     expect(await d1Job(job.jobId)).toMatchObject({ state: "EXPIRED" });
     expect(await api.heartbeat(call, {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
+    expect(await api.heartbeat(call, {})).toEqual({ ok: true, value: { cancel: [], drain: false } });
     const late = await api.complete(call, job.jobId, lease.lease_id, {}, {});
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
+  });
+
+  it("keeps a pending cancel across an eviction until the miner's next heartbeat", async () => {
+    const { stub, api, call, job } = await leasedJob({ at: T0 });
+    expect((await api.cancel(job.jobId, "cli_test")).ok).toBe(true);
+    await evictDurableObject(stub);
+    await setClock(stub, T0 + 1000);
+    expect(await api.heartbeat(call, {})).toEqual({ ok: true, value: { cancel: [job.jobId], drain: false } });
+    expect(await api.heartbeat(call, {})).toEqual({ ok: true, value: { cancel: [], drain: false } });
   });
 });
 
