@@ -101,30 +101,38 @@ const cheapest = () =>
 
 /**
  * CPU seconds used so far by the dev server's process group (wrangler, its proxy and the workerd that
- * runs the Worker, DOs and D1) and by this bench process. Unlike req/s, CPU per request hardly moves
- * with other work on the machine, so its ratio shows what the routes cost even on a busy machine.
+ * runs the Worker, DOs and D1) and by this bench process (`all`), and by that workerd alone (`worker`).
+ * Unlike req/s, CPU per request hardly moves with other work on the machine, so its ratio shows what
+ * the routes cost even on a busy machine. The Worker's workerd runs the Worker, every Durable Object and
+ * D1 on one thread, so its share bounds what one coordinator can do here whatever the other cores do.
  */
 function cpuSecondsNow() {
-  let ticks = 0;
+  let all = 0;
+  let worker = 0;
   try {
     for (const pid of execFileSync("pgrep", ["-g", String(serverPid)], { encoding: "utf8" })
       .trim()
       .split("\n")) {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      all += seconds;
+      // wrangler starts the Worker's workerd with an inspector address; its proxy's has none.
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--inspector-addr")) worker += seconds;
     }
   } catch {
-    return Number.NaN;
+    return { all: Number.NaN, worker: Number.NaN };
   }
   const own = process.cpuUsage();
-  return ticks / 100 + (own.user + own.system) / 1e6;
+  return { all: all + (own.user + own.system) / 1e6, worker };
 }
 
-/** Runs a phase and adds its CPU milliseconds per unit (server and bench client together). */
+/** Runs a phase and adds its CPU milliseconds per unit (server and bench client together; the Worker's workerd alone). */
 async function withCpu(run) {
   const before = cpuSecondsNow();
   const figures = await run();
-  return { ...figures, cpuMs: ((cpuSecondsNow() - before) * 1000) / Math.max(figures.count, 1) };
+  const after = cpuSecondsNow();
+  const perUnit = (seconds) => (seconds * 1000) / Math.max(figures.count, 1);
+  return { ...figures, cpuMs: perUnit(after.all - before.all), workerMs: perUnit(after.worker - before.worker) };
 }
 const results = [];
 /**
@@ -386,11 +394,14 @@ console.log(
 console.log(
   "CPU ratio: the cheapest route's CPU ms per request ÷ the phase's, counted the same way (server process group and bench client together)",
 );
-console.log("| phase | count | per s | p50 ms | p99 ms | ratio | CPU ms per unit | CPU ratio |\n|---|---|---|---|---|---|---|---|");
+console.log("Worker ms: CPU ms per unit of the workerd process that runs the Worker, its Durable Objects and D1 (one thread)");
+console.log(
+  "| phase | count | per s | p50 ms | p99 ms | ratio | CPU ms per unit | CPU ratio | Worker ms per unit |\n|---|---|---|---|---|---|---|---|---|",
+);
 const fixed = (value, digits = 2) => (value === null || value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits));
 for (const r of results) {
   console.log(
-    `| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${fixed(r.ratio)} | ${fixed(r.cpuMs, 1)} | ${fixed(r.cpuRatio)} |`,
+    `| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} ${r.unit}/s | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${fixed(r.ratio)} | ${fixed(r.cpuMs, 1)} | ${fixed(r.cpuRatio)} | ${fixed(r.workerMs, 1)} |`,
   );
 }
 console.log(`unexpected statuses: ${JSON.stringify(unexpected)}`);
