@@ -8,6 +8,7 @@ import { createDb } from "../db/client";
 import { findActiveKey, insertKey, markKeyUsed } from "../db/queries/api-keys";
 import { ExpiringMap } from "../lib/expiring-map";
 import { sha256Hex } from "../lib/hash";
+import { memoized } from "../lib/memo";
 import { PRINCIPAL_PREFIX, type Principal, ROLES, type Role } from "./principal";
 import { type OpenedSecret, tryOpenSecret } from "./secret-box";
 
@@ -40,22 +41,17 @@ const bootstrapCache = new Map<Config, Promise<Map<string, BootstrapKey>>>();
 
 /** Keys from CLIENT_/MINER_/ADMIN_API_KEYS, hashed once per isolate. A key listed twice keeps its first role. */
 export function bootstrapKeys(config: Config): Promise<Map<string, BootstrapKey>> {
-  let keys = bootstrapCache.get(config);
-  if (!keys) {
-    keys = (async () => {
-      const byHash = new Map<string, BootstrapKey>();
-      for (const role of ROLES) {
-        for (const key of config.bootstrapKeys[role]) {
-          const hash = await hashKey(key);
-          if (byHash.has(hash)) continue;
-          byHash.set(hash, { hash, principal: { id: await principalIdFor(role, key), role, keyId: `env_${hash.slice(0, 12)}` } });
-        }
+  return memoized(bootstrapCache, config, async () => {
+    const byHash = new Map<string, BootstrapKey>();
+    for (const role of ROLES) {
+      for (const key of config.bootstrapKeys[role]) {
+        const hash = await hashKey(key);
+        if (byHash.has(hash)) continue;
+        byHash.set(hash, { hash, principal: { id: await principalIdFor(role, key), role, keyId: `env_${hash.slice(0, 12)}` } });
       }
-      return byHash;
-    })();
-    bootstrapCache.set(config, keys);
-  }
-  return keys;
+    }
+    return byHash;
+  });
 }
 
 /**

@@ -1,16 +1,12 @@
 // HMAC secrets must be usable to check signatures, so unlike API keys they cannot be stored as a
 // hash. They are sealed with AES-256-GCM under SECRETS_ENCRYPTION_KEY_HEX before they reach D1.
 import { base64urlToBytes, bytesToBase64url, hexToBytes } from "../lib/encoding";
+import { memoized } from "../lib/memo";
 
 const boxKeys = new Map<string, Promise<CryptoKey>>();
 
 function boxKey(keyHex: string): Promise<CryptoKey> {
-  let key = boxKeys.get(keyHex);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", hexToBytes(keyHex), "AES-GCM", false, ["encrypt", "decrypt"]);
-    boxKeys.set(keyHex, key);
-  }
-  return key;
+  return memoized(boxKeys, keyHex, () => crypto.subtle.importKey("raw", hexToBytes(keyHex), "AES-GCM", false, ["encrypt", "decrypt"]));
 }
 
 export async function sealSecret(keyHex: string, secret: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { memoized } from "../lib/memo";
 import * as schema from "./schema";
 
 const build = (d1: D1Database) => drizzle(d1, { schema });
@@ -10,10 +11,5 @@ export type Db = ReturnType<typeof build>;
 const clients = new WeakMap<D1Database, Db>();
 
 export function createDb(d1: D1Database): Db {
-  let db = clients.get(d1);
-  if (!db) {
-    db = build(d1);
-    clients.set(d1, db);
-  }
-  return db;
+  return memoized(clients, d1, () => build(d1));
 }

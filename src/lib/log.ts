@@ -1,5 +1,6 @@
 // Structured logs: one JSON object per line, which Workers Logs (and an OTLP log export) index by
 // field. Callers pass named fields only, so no header, key or body can end up in a line by accident.
+import { memoized } from "./memo";
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -20,12 +21,7 @@ const loggers = new Map<LogLevel, Logger>();
 
 /** The logger that writes lines at `threshold` and above (one per level); undefined fields are left out. */
 export function logger(threshold: LogLevel): Logger {
-  let made = loggers.get(threshold);
-  if (!made) {
-    made = createLogger(threshold);
-    loggers.set(threshold, made);
-  }
-  return made;
+  return memoized(loggers, threshold, () => createLogger(threshold));
 }
 
 function createLogger(threshold: LogLevel): Logger {

@@ -1,6 +1,7 @@
 // The coordinator's receipt keys, imported once per isolate from the configured seeds.
 // The published list (GET /v1/receipts/keys) and the verifier both read from here.
 import type { Config } from "../config";
+import { memoized } from "../lib/memo";
 import { importSigningSeed, type ReceiptKey } from "./keys";
 import type { TrustedKey } from "./verify";
 
@@ -26,12 +27,7 @@ export function loadReceiptKeyring(config: Config): Promise<ReceiptKeyring> {
     "/",
     ...config.receiptRetiredAttestationKeysHex,
   ].join("|");
-  let ring = cache.get(cacheKey);
-  if (!ring) {
-    ring = importKeyring(config);
-    cache.set(cacheKey, ring);
-  }
-  return ring;
+  return memoized(cache, cacheKey, () => importKeyring(config));
 }
 
 async function importKeyring(config: Config): Promise<ReceiptKeyring> {

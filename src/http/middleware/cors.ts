@@ -5,6 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "../../config";
+import { memoized } from "../../lib/memo";
 import type { AppEnv } from "../router";
 
 export const CORS_ALLOW_HEADERS = [
@@ -30,19 +31,16 @@ function allowOrigin(origins: string[]): string | ((origin: string) => string | 
 const byConfig = new WeakMap<Config, MiddlewareHandler<AppEnv>>();
 
 function corsFor(config: Config): MiddlewareHandler<AppEnv> {
-  let handler = byConfig.get(config);
-  if (!handler) {
-    handler = cors({
+  return memoized(byConfig, config, () =>
+    cors({
       origin: allowOrigin(config.allowOrigins),
       allowMethods: ALLOW_METHODS,
       allowHeaders: CORS_ALLOW_HEADERS,
       exposeHeaders: CORS_EXPOSE_HEADERS,
       maxAge: PREFLIGHT_MAX_AGE_SECONDS,
       credentials: false,
-    });
-    byConfig.set(config, handler);
-  }
-  return handler;
+    }),
+  );
 }
 
 /** Needs c.get("config"): mount after the middleware that sets it. */
