@@ -2,6 +2,7 @@ import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from "
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import type { Store } from "../../src/queue/store";
 import {
   alarmAt,
   d1Events,
@@ -301,6 +302,27 @@ describe("DO and D1 convergence", () => {
     expect(await d1Job(job.jobId)).toMatchObject({ state: "QUEUED", version: 1 });
     expect(await d1Events(job.jobId)).toEqual(["submitted"]);
     expect(warnings.map((line) => JSON.parse(line).msg)).toEqual(["outbox flush failed; will retry"]);
+  });
+
+  it("stops holding the pending outbox in memory past HELD_BYTES, flushes from the table, and holds it again once empty", async () => {
+    const warnings = captureWarnings();
+    const { name, stub, api } = await regionWithMiner({ at: T0 });
+    const holds = () =>
+      runInDurableObject(stub, (instance: RegionCoordinator) => (instance as unknown as { store: Store }).store.outbox.holdsPending());
+    // A first flush reads the table once; from then on the outbox holds what is pending.
+    expect((await api.enqueue(newJob(name))).ok).toBe(true);
+    expect(await holds()).toBe(true);
+    await setD1Failing(stub, true);
+    const bulky = Array.from({ length: 9 }, () => newJob(name, { payload: { blob: "x".repeat(1024 * 1024) } }));
+    for (const job of bulky) expect((await api.enqueue(job)).ok).toBe(true);
+    expect(await holds()).toBe(false);
+
+    await setD1Failing(stub, false);
+    expect(await alarmAt(stub, T0 + 1000)).toBe(true);
+    expect(await outboxSize(stub)).toBe(0);
+    for (const job of bulky) expect(await d1Job(job.jobId)).toMatchObject({ state: "QUEUED" });
+    expect(await holds()).toBe(true);
+    expect(warnings.length).toBeGreaterThan(0);
   });
 
   it("keeps queue, leases and pending outbox across an eviction", async () => {
