@@ -18,7 +18,7 @@ export const HELD_BYTES = 8 * 1024 * 1024;
 
 interface Change {
   seq: number;
-  writes: OutboxWrite[];
+  writes: readonly OutboxWrite[];
   /** The length of its stored JSON. */
   bytes: number;
 }
@@ -49,7 +49,7 @@ export class Outbox {
     if (writes.length === 0) return;
     const json = JSON.stringify(writes);
     const { seq } = this.sql.exec<{ seq: number }>("INSERT INTO outbox (write) VALUES (?) RETURNING seq", json).one();
-    this.staged.push({ seq, writes: [...writes], bytes: json.length });
+    this.staged.push({ seq, writes, bytes: json.length });
   }
 
   /** After each transaction: whether it committed. */
@@ -99,13 +99,11 @@ export class Outbox {
     }
   }
 
-  /** A flush failed: answers when the alarm tries again (backing off while D1 keeps failing). */
-  failed(now: number): number {
+  /** A flush failed: the alarm tries again, backing off while D1 keeps failing (OUTBOX_META.retryAt). */
+  failed(now: number): void {
     this.failures = this.failureCount() + 1;
-    const retryAt = now + outboxRetryDelayMs(this.failures);
     this.meta.set(OUTBOX_META.failures, String(this.failures));
-    this.meta.set(OUTBOX_META.retryAt, String(retryAt));
-    return retryAt;
+    this.meta.set(OUTBOX_META.retryAt, String(now + outboxRetryDelayMs(this.failures)));
   }
 
   /** Writes waiting for D1. */
@@ -128,7 +126,7 @@ export class Outbox {
     return this.sql
       .exec<{ seq: number; write: string }>("SELECT seq, write FROM outbox ORDER BY seq LIMIT ?", rows)
       .toArray()
-      .map((row) => ({ seq: row.seq, writes: JSON.parse(row.write) as OutboxWrite[], bytes: row.write.length }));
+      .map((row) => ({ seq: row.seq, writes: JSON.parse(row.write) as readonly OutboxWrite[], bytes: row.write.length }));
   }
 
   private failureCount(): number {

@@ -6,6 +6,7 @@ import { newLeaseId } from "../lib/ids";
 import { toIso } from "../lib/time";
 import { formatTraceparent, newSpanId, type Span } from "../lib/trace-context";
 import type { AssignedJob, Job, JobError, JobEvent, Metrics } from "../model/job";
+import type { Miner } from "../model/miner";
 import type { Receipt } from "../model/receipt";
 import { billingFacts, leaseTerms } from "../receipts/billing";
 import type { ReceiptFacts } from "../receipts/issuer";
@@ -224,9 +225,8 @@ export class RegionQueue {
 
   /** The same verdict as checkCompletion, read only: outside a transaction, before a result is signed. */
   peekCompletion(call: MinerCall, report: JobReport & { resultHash: string }): Outcome<CompletionCheck> {
-    if (!this.miners.owned(call.minerId, call.ownerId)) return minerNotFound();
-    const job = this.store.getJob(report.jobId);
-    return job ? judgeCompletion(call, job, report) : refuse("JOB_NOT_FOUND", "job not found");
+    const named = this.namedJob(call, report.jobId);
+    return named.ok ? judgeCompletion(call, named.value.job, report) : named;
   }
 
   complete(call: MinerCall, completion: Completion, now: number): Outcome<{ receipt: Receipt | null }> {
@@ -306,12 +306,18 @@ export class RegionQueue {
 
   /** The job a miner reports on, once the miner is known to be the caller's (a sign of life). */
   private reportedJob(call: MinerCall, jobId: string, now: number): Outcome<Job> {
+    const named = this.namedJob(call, jobId);
+    if (!named.ok) return named;
+    this.miners.touch(named.value.miner, now);
+    return success(named.value.job);
+  }
+
+  /** The job a miner reports on and the calling miner, read only. */
+  private namedJob(call: MinerCall, jobId: string): Outcome<{ miner: Miner; job: Job }> {
     const miner = this.miners.owned(call.minerId, call.ownerId);
     if (!miner) return minerNotFound();
     const job = this.store.getJob(jobId);
-    if (!job) return refuse("JOB_NOT_FOUND", "job not found");
-    this.miners.touch(miner, now);
-    return success(job);
+    return job ? success({ miner, job }) : refuse("JOB_NOT_FOUND", "job not found");
   }
 
   private apply(job: Job, command: JobCommand, now: number): Job {
