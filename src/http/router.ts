@@ -24,7 +24,8 @@ export type AppEnv = {
 
 /** The parsed body as the client sent it. Only a body the validator has already parsed gets here. */
 async function receivedJson(c: Context<AppEnv>): Promise<unknown> {
-  return c.req.raw.body === null ? {} : c.req.json();
+  if (c.req.raw.body === null) return {};
+  return (await c.req.bodyCache.json) ?? c.req.json();
 }
 
 const PART_NAMES: Record<string, string> = { json: "request body", query: "query string", param: "path", header: "request headers" };

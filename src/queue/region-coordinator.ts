@@ -447,7 +447,10 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
   }
 
-  /** One storage transaction: what it appends to the outbox counts once it has committed, and is forgotten if it threw. */
+  /**
+   * One storage transaction: what it appends to the outbox counts once it has committed, and what it
+   * wrote is forgotten from memory if it threw.
+   */
   private transact<T>(change: () => T): T {
     try {
       const value = this.ctx.storage.transactionSync(change);
@@ -455,6 +458,7 @@ export class RegionCoordinator extends DurableObject<Env> {
       return value;
     } catch (err) {
       this.store.outbox.settle(false);
+      this.store.forgetUncommitted();
       this.queue.drainEmitted();
       this.queue.drainDecisions();
       throw err;

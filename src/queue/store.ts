@@ -30,6 +30,9 @@ type DeadlineRow = {
   oldest_handoff: number | null;
 } & LastDepthRow;
 
+/** How many miners' rows a shard keeps parsed in memory (a registered miner's row is about half a KiB). */
+const MINER_COPIES = 20_000;
+
 /** The states of the jobs the region forgets once FINISHED_JOB_RETENTION has passed (forwarding records too). */
 const FORGOTTEN_STATES = "('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED')";
 
@@ -42,11 +45,23 @@ export class Store {
   readonly outbox: Outbox;
 
   private minersWithCancels: Set<string> | null = null;
+  /**
+   * Copies of the rows this single writer has read or written, so the hot paths parse no JSON and run
+   * no query for them. Only a transaction that throws can make them wrong: forgetUncommitted drops them.
+   */
+  private readonly minerCopies = new Map<string, Miner>();
+  private queueClassCopies: Map<string, Constraints> | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     this.stream = new StreamLog(sql);
     this.minutes = new MinuteLog(sql);
     this.outbox = new Outbox(sql, { get: (key) => this.getMeta(key), set: (key, value) => this.setMeta(key, value) });
+  }
+
+  /** After a transaction rolled back: the copies may hold what it wrote, so they are read again. */
+  forgetUncommitted(): void {
+    this.minerCopies.clear();
+    this.queueClassCopies = null;
   }
 
   getJob(jobId: string): Job | null {
@@ -70,13 +85,7 @@ export class Store {
   /** A job handed to another shard stays as a forwarding record, state MOVED in its row (never offered). */
   putJob(job: Job): void {
     const classKey = constraintClassKey(job.constraints);
-    if (job.state === "QUEUED" && !job.movedTo) {
-      this.sql.exec(
-        "INSERT OR IGNORE INTO queue_classes (class_key, constraints) VALUES (?, ?)",
-        classKey,
-        JSON.stringify(job.constraints),
-      );
-    }
+    if (job.state === "QUEUED" && !job.movedTo) this.keepQueueClass(classKey, job.constraints);
     this.sql.exec(
       `INSERT OR REPLACE INTO jobs (job_id, state, priority, requested_at, available_at, expires_at, updated_at,
          class_key, client_id, miner_id, lease_expires_at, doc)
@@ -97,10 +106,24 @@ export class Store {
   }
 
   queueClasses(): { classKey: string; constraints: Constraints }[] {
-    return this.sql
-      .exec<{ class_key: string; constraints: string }>("SELECT class_key, constraints FROM queue_classes")
-      .toArray()
-      .map((r) => ({ classKey: r.class_key, constraints: JSON.parse(r.constraints) as Constraints }));
+    return Array.from(this.queueClassMap(), ([classKey, constraints]) => ({ classKey, constraints }));
+  }
+
+  private keepQueueClass(classKey: string, constraints: Constraints): void {
+    const classes = this.queueClassMap();
+    if (classes.has(classKey)) return;
+    this.sql.exec("INSERT OR IGNORE INTO queue_classes (class_key, constraints) VALUES (?, ?)", classKey, JSON.stringify(constraints));
+    classes.set(classKey, constraints);
+  }
+
+  private queueClassMap(): Map<string, Constraints> {
+    this.queueClassCopies ??= new Map(
+      this.sql
+        .exec<{ class_key: string; constraints: string }>("SELECT class_key, constraints FROM queue_classes")
+        .toArray()
+        .map((r) => [r.class_key, JSON.parse(r.constraints) as Constraints]),
+    );
+    return this.queueClassCopies;
   }
 
   /** Whether any queued job is offerable now (straight off the jobs_backoff index). */
@@ -129,6 +152,7 @@ export class Store {
       `DELETE FROM queue_classes WHERE NOT EXISTS
          (SELECT 1 FROM jobs WHERE jobs.class_key = queue_classes.class_key AND state = 'QUEUED')`,
     );
+    this.queueClassCopies = null;
   }
 
   runningJobsOf(minerId: string): Job[] {
@@ -168,8 +192,13 @@ export class Store {
   }
 
   getMiner(minerId: string): Miner | null {
+    const copy = this.minerCopies.get(minerId);
+    if (copy) return copy;
     const row = this.sql.exec<{ doc: string }>("SELECT doc FROM miners WHERE miner_id = ?", minerId).toArray()[0];
-    return row ? (JSON.parse(row.doc) as Miner) : null;
+    if (!row) return null;
+    const miner = JSON.parse(row.doc) as Miner;
+    this.keepMinerCopy(miner);
+    return miner;
   }
 
   putMiner(miner: Miner): void {
@@ -180,10 +209,19 @@ export class Store {
       miner.lastSeenAt,
       JSON.stringify(miner),
     );
+    this.keepMinerCopy(miner);
   }
 
   deleteMiner(minerId: string): void {
     this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
+    this.minerCopies.delete(minerId);
+  }
+
+  /** Up to MINER_COPIES miners are kept; past that the longest kept goes first. */
+  private keepMinerCopy(miner: Miner): void {
+    this.minerCopies.delete(miner.minerId);
+    this.minerCopies.set(miner.minerId, miner);
+    if (this.minerCopies.size > MINER_COPIES) this.minerCopies.delete(this.minerCopies.keys().next().value as string);
   }
 
   minersSilentSince(cutoff: number, limit: number): Miner[] {

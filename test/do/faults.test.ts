@@ -14,6 +14,7 @@ import {
   newJob,
   outboxSize,
   regionByName,
+  type RegionStub,
   regionWithMiner,
   registration,
   setClock,
@@ -365,6 +366,45 @@ describe("DO and D1 convergence", () => {
     await restarted.enqueue(newJob(name));
     const again = await restarted.poll(call, 1, 0);
     expect(again.ok && again.value).toHaveLength(1);
+  });
+});
+
+describe("a change that throws", () => {
+  /** Makes the DO's next outbox append throw, inside the transaction of the change that makes it. */
+  const failNextAppend = (stub: RegionStub) =>
+    runInDurableObject(stub, (instance: RegionCoordinator) => {
+      const { outbox } = (instance as unknown as { store: Store }).store;
+      const append = outbox.append.bind(outbox);
+      outbox.append = () => {
+        outbox.append = append;
+        throw new Error("injected failure");
+      };
+    });
+
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => "no error",
+      (err: unknown) => String(err),
+    );
+
+  it("leaves the miner as it was: a drain that rolled back does not keep the miner from work", async () => {
+    const { name, stub, api, call } = await regionWithMiner();
+    await api.enqueue(newJob(name));
+    await failNextAppend(stub);
+    expect(await refusal(api.drain(call))).toContain("injected failure");
+    const polled = await api.poll(call, 1, 0);
+    expect(polled.ok && polled.value).toHaveLength(1);
+  });
+
+  it("leaves the queue classes as they were: a job of a class whose first submit rolled back is offered after an eviction", async () => {
+    const { name, stub, api, call } = await regionWithMiner();
+    await failNextAppend(stub);
+    expect(await refusal(api.enqueue(newJob(name, { constraints: { gpu: "A100" } })))).toContain("injected failure");
+    const job = newJob(name, { constraints: { gpu: "A100" } });
+    await api.enqueue(job);
+    await evictDurableObject(stub);
+    const polled = await api.poll(call, 1, 0);
+    expect(polled.ok && polled.value.map((j) => j.job_id)).toEqual([job.jobId]);
   });
 });
 

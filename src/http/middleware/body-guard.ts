@@ -15,14 +15,14 @@ const tooLarge = (c: Context<AppEnv>) => errorResponse(c, "PAYLOAD_TOO_LARGE", P
  * hono/body-limit trusts a Content-Length that is present. Here a body with a Content-Length is
  * read whole only when that length is allowed (over HTTP, framing ends the body there), and its
  * size is checked again once read (a Request built in-process may carry more); a body without one
- * (chunked) is counted as it streams. The bytes are read once: they are handed on in
- * Hono's body cache, and a JSON body that parses goes there parsed, so neither the validator nor
- * the HMAC check nor the idempotency fingerprint reads or parses the body again.
+ * (chunked) is counted as it streams. The bytes are read and decoded once and handed on in Hono's
+ * body cache, so neither the validator nor the HMAC check nor the idempotency fingerprint reads or
+ * decodes the body again.
  */
 export const limitBodySize: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = c.req.raw.body;
   // Hono runs this twice for a method no route knows (e.g. QUERY); the second time the bytes are here already.
-  if (!body || c.req.bodyCache.arrayBuffer) return next();
+  if (!body || c.req.bodyCache.text) return next();
   const declared = c.req.header("content-length");
   if (Number(declared) > MAX_BODY_BYTES) return tooLarge(c);
   const bytes = declared === undefined ? await readCounting(body) : new Uint8Array(await c.req.raw.arrayBuffer());
@@ -32,11 +32,14 @@ export const limitBodySize: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.req.raw = new Request(c.req.raw, { body: null });
     return next();
   }
-  // Hono keeps what it read as promises, by method name (its type says Partial<Body>). The bytes go
-  // first: a later arrayBuffer() or text() is served from the first entry.
+  // Hono keeps what it read as promises, by method name (its type says Partial<Body>), and its json()
+  // parses its cached text: the text goes in decoded once, the bytes for arrayBuffer(), and a body
+  // that parses goes in parsed for receivedJson (router.ts), so no reader decodes the bytes again.
   const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
+  const text = new TextDecoder().decode(bytes);
+  cache.text = Promise.resolve(text);
   cache.arrayBuffer = Promise.resolve(bytes.buffer);
-  const parsed = parseJson(bytes);
+  const parsed = parseJson(text);
   if (parsed !== undefined) cache.json = Promise.resolve(parsed.value);
   await next();
 };
@@ -63,10 +66,10 @@ async function readCounting(body: ReadableStream<Uint8Array>): Promise<Uint8Arra
   return bytes;
 }
 
-/** As Response.json() would parse it (UTF-8, a leading BOM dropped); undefined when it is not JSON. */
-function parseJson(bytes: Uint8Array): { value: unknown } | undefined {
+/** As Response.json() would parse it (TextDecoder has dropped a leading BOM); undefined when it is not JSON. */
+function parseJson(text: string): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+    return { value: JSON.parse(text) };
   } catch {
     return undefined;
   }
