@@ -1,6 +1,7 @@
 // Synchronous reads and writes of the region DO's own SQLite tables, with row ↔ domain mapping.
 // Callers run these inside ctx.storage.transactionSync so a decision and its writes
 // (including the outbox rows) commit together or not at all.
+import { BoundedMap } from "../lib/bounded-map";
 import type { Constraints, Job } from "../model/job";
 import type { Miner } from "../model/miner";
 import { constraintClassKey } from "./matcher";
@@ -49,7 +50,7 @@ export class Store {
    * Copies of the rows this single writer has read or written, so the hot paths parse no JSON and run
    * no query for them. Only a transaction that throws can make them wrong: forgetUncommitted drops them.
    */
-  private readonly minerCopies = new Map<string, Miner>();
+  private readonly minerCopies = new BoundedMap<string, Miner>(MINER_COPIES);
   private queueClassCopies: Map<string, Constraints> | null = null;
 
   constructor(private readonly sql: SqlStorage) {
@@ -62,6 +63,7 @@ export class Store {
   forgetUncommitted(): void {
     this.minerCopies.clear();
     this.queueClassCopies = null;
+    this.stream.forgetHeads();
   }
 
   getJob(jobId: string): Job | null {
@@ -197,7 +199,7 @@ export class Store {
     const row = this.sql.exec<{ doc: string }>("SELECT doc FROM miners WHERE miner_id = ?", minerId).toArray()[0];
     if (!row) return null;
     const miner = JSON.parse(row.doc) as Miner;
-    this.keepMinerCopy(miner);
+    this.minerCopies.set(minerId, miner);
     return miner;
   }
 
@@ -209,19 +211,12 @@ export class Store {
       miner.lastSeenAt,
       JSON.stringify(miner),
     );
-    this.keepMinerCopy(miner);
+    this.minerCopies.set(miner.minerId, miner);
   }
 
   deleteMiner(minerId: string): void {
     this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
     this.minerCopies.delete(minerId);
-  }
-
-  /** Up to MINER_COPIES miners are kept; past that the longest kept goes first. */
-  private keepMinerCopy(miner: Miner): void {
-    this.minerCopies.delete(miner.minerId);
-    this.minerCopies.set(miner.minerId, miner);
-    if (this.minerCopies.size > MINER_COPIES) this.minerCopies.delete(this.minerCopies.keys().next().value as string);
   }
 
   minersSilentSince(cutoff: number, limit: number): Miner[] {

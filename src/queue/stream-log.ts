@@ -3,6 +3,7 @@
 // 1, the job's submission) is known from the job itself and never stored. Each row also records the
 // stream's head as of that row (the lease and seq of the last progress post taken, the bytes that
 // progress posts have stored so far), so one read of the last row tells all a new post is judged by.
+import { BoundedMap } from "../lib/bounded-map";
 import { utf8Length } from "../lib/encoding";
 import type { Job } from "../model/job";
 import { type StreamEntry, type StreamEventType, type StreamMessage, stateMessages, storedEntry, streamEntry } from "./job-stream";
@@ -35,14 +36,29 @@ const EMPTY_HEAD: StreamHead = { lastId: SUBMITTED_ID, leaseId: null, lastSeq: n
 
 type Row = { id: number; type: string; text: string; lease_id: string | null; last_seq: number | null; progress_bytes: number };
 
+/** How many streams' heads a shard keeps in memory (a head is four small fields). */
+const KEPT_HEADS = 50_000;
+
 export class StreamLog {
+  /** The heads this single writer has read or moved, so a job step reads no row to append its own. */
+  private readonly heads = new BoundedMap<string, StreamHead>(KEPT_HEADS);
+
   constructor(private readonly sql: SqlStorage) {}
 
   head(jobId: string): StreamHead {
+    const kept = this.heads.get(jobId);
+    if (kept) return kept;
     const row = this.sql
       .exec<Row>("SELECT id, lease_id, last_seq, progress_bytes FROM job_stream WHERE job_id = ? ORDER BY id DESC LIMIT 1", jobId)
       .toArray()[0];
-    return row ? { lastId: row.id, leaseId: row.lease_id, lastSeq: row.last_seq, progressBytes: row.progress_bytes } : EMPTY_HEAD;
+    const head = row ? { lastId: row.id, leaseId: row.lease_id, lastSeq: row.last_seq, progressBytes: row.progress_bytes } : EMPTY_HEAD;
+    this.heads.set(jobId, head);
+    return head;
+  }
+
+  /** After a transaction rolled back: the kept heads may be ones it moved. */
+  forgetHeads(): void {
+    this.heads.clear();
   }
 
   /** The messages as entries with the ids that follow `head`, not stored yet. */
@@ -60,6 +76,7 @@ export class StreamLog {
         progressBytes += utf8Length(entry.text);
       }
       this.insert(entry.jobId, { id: entry.id!, type: entry.type, text: entry.text, leaseId, lastSeq, progressBytes });
+      this.heads.set(entry.jobId, { lastId: entry.id!, leaseId, lastSeq, progressBytes });
     }
   }
 
@@ -102,7 +119,10 @@ export class StreamLog {
   }
 
   drop(jobIds: readonly string[]): void {
-    for (const jobId of jobIds) this.sql.exec("DELETE FROM job_stream WHERE job_id = ?", jobId);
+    for (const jobId of jobIds) {
+      this.sql.exec("DELETE FROM job_stream WHERE job_id = ?", jobId);
+      this.heads.delete(jobId);
+    }
   }
 
   private insert(jobId: string, event: StoredEvent): void {

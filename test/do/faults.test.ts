@@ -13,8 +13,8 @@ import {
   minerCall,
   newJob,
   outboxSize,
-  regionByName,
   type RegionStub,
+  regionByName,
   regionWithMiner,
   registration,
   setClock,
@@ -394,6 +394,20 @@ describe("a change that throws", () => {
     expect(await refusal(api.drain(call))).toContain("injected failure");
     const polled = await api.poll(call, 1, 0);
     expect(polled.ok && polled.value).toHaveLength(1);
+  });
+
+  it("leaves the job's event stream as it was: the next step of the job takes the next id", async () => {
+    const { stub, api, call, job, lease } = await leasedJob();
+    await failNextAppend(stub);
+    expect(await refusal(api.complete(call, job.jobId, lease.lease_id, { ok: true }, {}))).toContain("injected failure");
+    expect((await api.complete(call, job.jobId, lease.lease_id, { ok: true }, {})).ok).toBe(true);
+    const ids = await runInDurableObject(stub, (_instance: RegionCoordinator, state) =>
+      state.storage.sql
+        .exec<{ id: number }>("SELECT id FROM job_stream WHERE job_id = ? ORDER BY id", job.jobId)
+        .toArray()
+        .map((r) => r.id),
+    );
+    expect(ids).toEqual(ids.map((_, i) => i + 2));
   });
 
   it("leaves the queue classes as they were: a job of a class whose first submit rolled back is offered after an eviction", async () => {
