@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // `npm run bench`: starts the coordinator with `npm start`'s script on a free loopback port, in the
-// `bench` environment of wrangler.toml (rate limits no load reaches), with a throwaway state
-// directory and vars file, drives bounded load through real HTTP and prints every
+// `bench` environment of wrangler.toml (no rate limits), with a throwaway state
+// directory (in memory, see STATE_ROOT) and vars file, drives bounded load through real HTTP and prints every
 // figure as a ratio to the cheapest route measured in the same run (local timings swing with the
 // machine; the ratios are what to compare). Only 127.0.0.1 is ever contacted. Every loop is bounded
 // in count; the whole run stops by itself.
 //
 // BENCH_SCALE=quick|default|full chooses the sizes (default: about 3 minutes on 2 cores; full adds
 // 100 000 queued jobs and 10 000 registered miners). BENCH_CONCURRENCY: requests in flight (16).
+// BENCH_STATE_ROOT: where the state directories go (default /dev/shm when there is one).
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startDevServer } from "./dev-server.mjs";
 
 const SCALES = {
@@ -26,7 +29,7 @@ const BATCH = 100;
 // Long enough that the crowd of miners is registered and measured before its silence is swept.
 const HEARTBEAT_TIMEOUT_SECONDS = 40;
 
-// The bench env's rate limits are out of reach, but the load is still spread over many keys, as many
+// The bench env has no rate limits, but the load is still spread over many keys, as many
 // real clients and miners would spread it: principals, their key lookups and their miners stay realistic.
 const keyList = (role, n) => Array.from({ length: n }, (_, i) => `bench-${role}-${String(i).padStart(3, "0")}`);
 const clients = keyList("client", 96);
@@ -40,8 +43,29 @@ const settings = (extra = []) =>
     ["HEARTBEAT_INTERVAL_SECONDS", [5]],
     ...extra,
   ].flatMap(([name, values]) => ["--var", `${name}:${values.join(",")}`]);
-const server = await startDevServer({ env: "bench", wranglerArgs: settings() });
-process.on("exit", () => server.stop());
+
+// Local workerd commits every Durable Object and D1 transaction to SQLite files in the state
+// directory and waits for the disk; on a virtual disk those waits, not the coordinator, bound every
+// route that writes (the cheapest route writes nothing). Production storage is Cloudflare's, not a
+// local file, so the coordinators of the bench keep their throwaway state in memory (/dev/shm) where
+// there is one, and one phase runs the lifecycle with its state on disk to show what the disk costs.
+const DISK_STATE_ROOT = tmpdir();
+const STATE_ROOT = process.env.BENCH_STATE_ROOT ?? (existsSync("/dev/shm") ? "/dev/shm" : DISK_STATE_ROOT);
+const stateDirs = [];
+function freshStateDir(root = STATE_ROOT) {
+  const dir = mkdtempSync(join(root, "edge-coordinator-bench-"));
+  stateDirs.push(dir);
+  return dir;
+}
+const removeStateDirs = () => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+};
+
+const server = await startDevServer({ env: "bench", stateDir: freshStateDir(), wranglerArgs: settings() });
+process.on("exit", () => {
+  server.stop();
+  removeStateDirs();
+});
 /** The server every request goes to; the shard phase points it at servers of its own. */
 let base = server.base;
 let serverPid = server.pid;
@@ -163,7 +187,7 @@ const N = SCALE.perPhase;
 const client = (i) => clients[i % clients.length];
 const miner = (i) => miners[i % miners.length];
 
-console.log(`edge-coordinator bench, scale ${SCALE_NAME}, ${CONCURRENCY} in flight, on ${base}`);
+console.log(`edge-coordinator bench, scale ${SCALE_NAME}, ${CONCURRENCY} in flight, on ${base}, state in ${STATE_ROOT}`);
 async function registerMiners() {
   for (const key of miners) {
     expectStatus("register", await api("POST", "/v1/miners/register", key, { capabilities: A100, concurrency: 16 }), 201, 200);
@@ -227,9 +251,9 @@ await measure("result", "req", () => pool(leases.length, async (i) => (await fin
 
 // 2. Whole lifecycles: submit, poll, result per job; then batches of 100 with 10-job polls.
 console.log("lifecycle");
-/** Submit, poll, result of N jobs, 16 at a time. */
-const lifecycles = (phase) =>
-  pool(N, async (i) => {
+/** Submit, poll, result of `count` jobs, 16 at a time. */
+const lifecycles = (phase, count = N) =>
+  pool(count, async (i) => {
     const sent = expectStatus(phase, await api("POST", "/v1/jobs", client(i), { payload: { life: i } }), 201);
     const polled = expectStatus(phase, await api("POST", "/v1/miners/poll", miner(i), { max_wait_seconds: 5 }), 200);
     if (polled.status !== 200) return sent.ms + polled.ms;
@@ -355,18 +379,34 @@ await measure(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", () =>
 // 5. Shards: the lifecycle with 1, 2 and 4 shards per region (BENCH_SHARDS), each on a coordinator of
 // its own with fresh state. Locally every shard runs in the one workerd process on the same 2 cores,
 // so this shows what sharding costs (stealing, more objects), not the scaling it buys in production.
-console.log("shards");
-for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
-  const sharded = await startDevServer({ env: "bench", wranglerArgs: settings([["SHARDS_PER_REGION", [shards]]]) });
-  base = sharded.base;
-  serverPid = sharded.pid;
+// Then the lifecycle once more with its state on disk, and once in the development environment, whose
+// rate-limit bindings the local runtime serves from a Durable Object of its own (its limits are far
+// above what one lifecycle phase sends per key).
+async function lifecycleOnOwnCoordinator(label, { shards = 1, stateRoot = STATE_ROOT, env = "bench" } = {}) {
+  const own = await startDevServer({
+    env,
+    stateDir: freshStateDir(stateRoot),
+    wranglerArgs: settings([
+      ["SHARDS_PER_REGION", [shards]],
+      ["LOG_LEVEL", ["warn"]],
+    ]),
+  });
+  base = own.base;
+  serverPid = own.pid;
   await registerMiners();
   await warmUp(() => api("GET", "/v1/nothing-here", client(0)));
-  await measure(`lifecycle (${shards} shard${shards === 1 ? "" : "s"})`, "job", () => lifecycles(`lifecycle ${shards} shards`));
-  await sharded.stop();
+  await lifecycles(`lifecycle ${label}`, N / 4);
+  await measure(`lifecycle (${label})`, "job", () => lifecycles(`lifecycle ${label}`));
+  await own.stop();
+  base = server.base;
+  serverPid = server.pid;
 }
-base = server.base;
-serverPid = server.pid;
+console.log("shards");
+for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
+  await lifecycleOnOwnCoordinator(`${shards} shard${shards === 1 ? "" : "s"}`, { shards });
+}
+if (STATE_ROOT !== DISK_STATE_ROOT) await lifecycleOnOwnCoordinator(`state on disk, ${DISK_STATE_ROOT}`, { stateRoot: DISK_STATE_ROOT });
+await lifecycleOnOwnCoordinator("development env, its rate limits checked locally", { env: undefined });
 
 /** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
 function residentMiB() {
@@ -407,4 +447,5 @@ for (const r of results) {
 console.log(`unexpected statuses: ${JSON.stringify(unexpected)}`);
 console.log(`memory: ${residentMiB()} MiB resident (wrangler + workerd) after the run`);
 await server.stop();
+removeStateDirs();
 process.exit(0);
