@@ -376,6 +376,27 @@ await measure(`emptyPoll (while ${SCALE.crowd} miners go OFFLINE)`, "req", () =>
   ),
 );
 
+/** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
+function residentMiB() {
+  try {
+    const pids = execFileSync("pgrep", ["-g", String(server.pid)], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    const kb = pids.reduce((sum, pid) => {
+      const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m);
+      return sum + (line ? Number(line[1]) : 0);
+    }, 0);
+    return (kb / 1024).toFixed(0);
+  } catch {
+    return "n/a";
+  }
+}
+
+// The coordinator of the phases above stops here, so its alarms (2 000 silent miners, 20 000 queued
+// jobs) do not run beside the coordinators of the phases below.
+const residentAfterMainPhases = residentMiB();
+await server.stop();
+
 // 5. Shards: the lifecycle with 1, 2 and 4 shards per region (BENCH_SHARDS), each on a coordinator of
 // its own with fresh state. Locally every shard runs in the one workerd process on the same 2 cores,
 // so this shows what sharding costs (stealing, more objects), not the scaling it buys in production.
@@ -398,8 +419,6 @@ async function lifecycleOnOwnCoordinator(label, { shards = 1, stateRoot = STATE_
   await lifecycles(`lifecycle ${label}`, N / 4);
   await measure(`lifecycle (${label})`, "job", () => lifecycles(`lifecycle ${label}`));
   await own.stop();
-  base = server.base;
-  serverPid = server.pid;
 }
 console.log("shards");
 for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number)) {
@@ -407,22 +426,6 @@ for (const shards of (process.env.BENCH_SHARDS ?? "1,2,4").split(",").map(Number
 }
 if (STATE_ROOT !== DISK_STATE_ROOT) await lifecycleOnOwnCoordinator(`state on disk, ${DISK_STATE_ROOT}`, { stateRoot: DISK_STATE_ROOT });
 await lifecycleOnOwnCoordinator("development env, its rate limits checked locally", { env: undefined });
-
-/** Resident memory of the dev server's whole process group (wrangler, workerd), from /proc. */
-function residentMiB() {
-  try {
-    const pids = execFileSync("pgrep", ["-g", String(server.pid)], { encoding: "utf8" })
-      .trim()
-      .split("\n");
-    const kb = pids.reduce((sum, pid) => {
-      const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m);
-      return sum + (line ? Number(line[1]) : 0);
-    }, 0);
-    return (kb / 1024).toFixed(0);
-  } catch {
-    return "n/a";
-  }
-}
 
 const calibrations = results.filter((r) => r.base).map((r) => r.base);
 console.log(
@@ -445,7 +448,6 @@ for (const r of results) {
   );
 }
 console.log(`unexpected statuses: ${JSON.stringify(unexpected)}`);
-console.log(`memory: ${residentMiB()} MiB resident (wrangler + workerd) after the run`);
-await server.stop();
+console.log(`memory: ${residentAfterMainPhases} MiB resident (wrangler + workerd) after the phases on the first coordinator`);
 removeStateDirs();
 process.exit(0);
