@@ -124,6 +124,7 @@ export class RegionQueue {
     const here = this.settings.here ?? { region: input.region, shard: 0 };
     const job: Job = { ...newQueuedJob(input, now), queuedRegion: here.region, queuedShard: here.shard };
     this.store.putJob(job);
+    this.store.stream.begin(job.jobId);
     const submitted = this.record(job, {
       jobId: job.jobId,
       seq: 1,

@@ -56,6 +56,11 @@ export class StreamLog {
     return head;
   }
 
+  /** A new job's stream: only its submission, which is never stored, so no row needs reading. */
+  begin(jobId: string): void {
+    this.heads.set(jobId, EMPTY_HEAD);
+  }
+
   /** After a transaction rolled back: the kept heads may be ones it moved. */
   forgetHeads(): void {
     this.heads.clear();
