@@ -103,4 +103,6 @@ if (failures.length) {
   console.error(`deploy:check failed: ${failures.length} problem(s)`);
   process.exit(1);
 }
-console.log(`deploy:check: ${environments.length} environments bundle within budget, no configuration warnings but the bench's expected one`);
+console.log(
+  `deploy:check: ${environments.length} environments bundle within budget, no configuration warnings but the bench's expected one`,
+);
