@@ -153,8 +153,6 @@ export class MinerBook {
   }
 
   private renewLeases(minerId: string, now: number): void {
-    for (const job of this.store.runningJobsOf(minerId)) {
-      this.store.putJob({ ...job, leaseExpiresAt: now + this.heartbeatTimeoutMs });
-    }
+    this.store.renewLeases(minerId, now + this.heartbeatTimeoutMs);
   }
 }

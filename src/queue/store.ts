@@ -161,6 +161,16 @@ export class Store {
     return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
   }
 
+  /** Moves the lease of every job the miner runs to expire at `leaseExpiresAt`, in place: no row is read or parsed. */
+  renewLeases(minerId: string, leaseExpiresAt: number): void {
+    this.sql.exec(
+      "UPDATE jobs SET lease_expires_at = ?, doc = json_set(doc, '$.leaseExpiresAt', ?) WHERE state = 'RUNNING' AND miner_id = ?",
+      leaseExpiresAt,
+      leaseExpiresAt,
+      minerId,
+    );
+  }
+
   /** The ids of the jobs each of these miners runs, by miner (straight off the jobs_running_by_miner index). */
   runningJobIds(minerIds: readonly string[]): Record<string, string[]> {
     const held: Record<string, string[]> = Object.fromEntries(minerIds.map((id) => [id, []]));
