@@ -119,7 +119,8 @@ const sequential = (count, unit) => pool(count, unit, 1);
 
 // The cheapest route is measured again right before and right after every phase, and the phase's
 // ratio is to their mean: other work on the machine shifts absolute figures during a run, the ratio less.
-const CALIBRATION = 200;
+// 600 requests take about two seconds: shorter windows swung the cheapest route by a third between phases.
+const CALIBRATION = 600;
 const cheapest = () =>
   withCpu(() => pool(CALIBRATION, async () => expectStatus("unknownRoute", await api("GET", "/v1/nothing-here", client(0)), 404).ms));
 
