@@ -2,7 +2,7 @@
 // connection dropped). A poll is the miner saying it has free slots: claiming `free` of them, it runs at
 // most concurrency − min(free, concurrency) jobs (a poll for max_jobs says max_jobs are free). Leases the region counts beyond that were never
 // received; the poll carries them again (same job, same lease, same attempt). Only the holder ever gets
-// its lease back, so the single-writer rule holds. Pure: the caller reads the rows and writes back.
+// its lease back, so the single-writer rule holds. Pure: the caller hands in how to read the rows and writes back.
 import type { Job } from "../model/job";
 
 /** A lease handed over this many times and still missing is lost instead: a job that kills its miner is not its forever. */
@@ -24,10 +24,16 @@ export function heldAtMost(concurrency: number, free: number): number {
  */
 export type PollReading = { kind: "consistent" } | { kind: "lost"; leases: Job[] } | { kind: "unclear" };
 
-export function readPoll(running: readonly Job[], concurrency: number, free: number): PollReading {
-  const missing = running.length - heldAtMost(concurrency, free);
+/** The miner's RUNNING jobs: how many, and the jobs, which a poll needs only when some are missing. */
+export interface RunningJobs {
+  count: number;
+  read(): readonly Job[];
+}
+
+export function readPoll(running: RunningJobs, concurrency: number, free: number): PollReading {
+  const missing = running.count - heldAtMost(concurrency, free);
   if (missing <= 0) return { kind: "consistent" };
-  const unconfirmed = running.filter((job) => !job.leaseConfirmed);
+  const unconfirmed = running.read().filter((job) => !job.leaseConfirmed);
   if (unconfirmed.length === 0 || unconfirmed.length > missing) return { kind: "unclear" };
   const oldestFirst = unconfirmed.sort((a, b) => (a.leaseStartedAt ?? 0) - (b.leaseStartedAt ?? 0) || a.jobId.localeCompare(b.jobId));
   return { kind: "lost", leases: oldestFirst };

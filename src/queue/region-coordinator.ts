@@ -388,9 +388,9 @@ export class RegionCoordinator extends DurableObject<Env> {
   private askOf(minerId: string, maxJobs: number): MinerAsk | null {
     const miner = this.store.getMiner(minerId);
     if (miner?.status !== "ONLINE") return null;
-    const running = this.store.runningJobsOf(minerId);
+    const running = this.store.runningOf(minerId);
     if (readPoll(running, miner.concurrency, maxJobs).kind !== "consistent") return null;
-    const room = Math.min(maxJobs, miner.concurrency - running.length);
+    const room = Math.min(maxJobs, miner.concurrency - running.count);
     return room > 0 ? { region: miner.region, capabilities: miner.capabilities, room } : null;
   }
 

@@ -17,7 +17,7 @@ import { type MinerBook, minerNotFound } from "./miner-book";
 import { activityOf } from "./minute-stats";
 import { conflict, type Outcome, refuse, success, tooLarge } from "./outcome";
 import { judgePost, MAX_PROGRESS_BYTES_PER_JOB, type ProgressPost, progressMessages } from "./progress";
-import { heldAtMost, MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
+import { MAX_LEASE_DELIVERIES, readPoll } from "./redelivery";
 import type { ShardAddress } from "./shards";
 import { checkLease, type JobCommand, type NewJob, newQueuedJob, retryBackoffMs, transition } from "./state-machine";
 import type { Store } from "./store";
@@ -180,15 +180,13 @@ export class RegionQueue {
     const miner = this.miners.owned(call.minerId, call.ownerId);
     if (!miner) return minerNotFound();
     const live = this.miners.touch(miner, now);
-    const held = this.store.countRunning(call.minerId);
-    // The leases are read only when the poll shows some missing (readPoll would find none otherwise).
-    const reading =
-      held > heldAtMost(live.concurrency, maxJobs) ? readPoll(this.store.runningJobsOf(call.minerId), live.concurrency, maxJobs) : null;
-    if (reading?.kind === "unclear") return success([]);
-    const assigned = reading?.kind === "lost" ? this.redeliver(call.minerId, reading.leases.slice(0, maxJobs), now) : [];
+    const held = this.store.runningOf(call.minerId);
+    const reading = readPoll(held, live.concurrency, maxJobs);
+    if (reading.kind === "unclear") return success([]);
+    const assigned = reading.kind === "lost" ? this.redeliver(call.minerId, reading.leases.slice(0, maxJobs), now) : [];
     if (live.status !== "ONLINE") return success(assigned);
     // A redelivery may have given up a lease for good, which frees its slot.
-    const running = reading?.kind === "lost" ? this.store.countRunning(call.minerId) : held;
+    const running = reading.kind === "lost" ? this.store.countRunning(call.minerId) : held.count;
     const room = Math.min(maxJobs - assigned.length, live.concurrency - running);
     const classes = this.store.queueClasses().filter((c) => fits(c.constraints, live));
     const terms = leaseTerms(live.capabilities);

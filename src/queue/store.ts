@@ -9,6 +9,7 @@ import { LAST_DEPTH_COLUMNS, type LastDepthRow, lastDepthOf, MinuteLog } from ".
 import { type Depth, nextDepthSampleAt } from "./minute-stats";
 import { OUTBOX_META, Outbox } from "./outbox";
 import type { LeaseHolder } from "./progress";
+import type { RunningJobs } from "./redelivery";
 import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
 
@@ -159,6 +160,11 @@ export class Store {
 
   runningJobsOf(minerId: string): Job[] {
     return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
+  }
+
+  /** The miner's running jobs counted off the index; the rows are read only if `read` is called. */
+  runningOf(minerId: string): RunningJobs {
+    return { count: this.countRunning(minerId), read: () => this.runningJobsOf(minerId) };
   }
 
   /** Moves the lease of every job the miner runs to expire at `leaseExpiresAt`, in place: no row is read or parsed. */

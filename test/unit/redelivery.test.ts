@@ -11,6 +11,8 @@ function running(jobId: string, leaseStartedAt: number, leaseConfirmed = false):
   return { ...queued, state: "RUNNING", minerId: "m", leaseId: jobId, leaseStartedAt, leaseDeliveries: 1, leaseConfirmed };
 }
 
+const runningJobs = (jobs: Job[]) => ({ count: jobs.length, read: () => jobs });
+
 const lostIds = (reading: PollReading) => (reading.kind === "lost" ? reading.leases.map((j) => j.jobId) : reading.kind);
 
 describe("heldAtMost", () => {
@@ -26,22 +28,24 @@ describe("readPoll", () => {
   const [a, b, c] = [running("a", T0 + 2), running("b", T0 + 1), running("c", T0 + 3)];
 
   it("is consistent while the region counts no more than the miner can hold", () => {
-    expect(readPoll([a, b], 4, 2)).toEqual({ kind: "consistent" });
-    expect(readPoll([], 1, 1)).toEqual({ kind: "consistent" });
+    expect(readPoll(runningJobs([a, b]), 4, 2)).toEqual({ kind: "consistent" });
+    expect(readPoll(runningJobs([]), 1, 1)).toEqual({ kind: "consistent" });
+    const unread = { count: 2, read: () => expect.unreachable("a consistent poll reads no lease") };
+    expect(readPoll(unread, 4, 2)).toEqual({ kind: "consistent" });
   });
 
   it("finds every unconfirmed lease lost when no fewer are missing, oldest first", () => {
-    expect(lostIds(readPoll([a], 1, 1))).toEqual(["a"]);
-    expect(lostIds(readPoll([a, b, c], 3, 3))).toEqual(["b", "a", "c"]);
-    expect(lostIds(readPoll([{ ...b, leaseConfirmed: true }, a, c], 3, 2))).toEqual(["a", "c"]);
+    expect(lostIds(readPoll(runningJobs([a]), 1, 1))).toEqual(["a"]);
+    expect(lostIds(readPoll(runningJobs([a, b, c]), 3, 3))).toEqual(["b", "a", "c"]);
+    expect(lostIds(readPoll(runningJobs([{ ...b, leaseConfirmed: true }, a, c]), 3, 2))).toEqual(["a", "c"]);
   });
 
   it("is unclear when more leases are unconfirmed than missing: it never guesses", () => {
-    expect(readPoll([a, b], 2, 1)).toEqual({ kind: "unclear" });
-    expect(readPoll([a, b, c], 3, 1)).toEqual({ kind: "unclear" });
+    expect(readPoll(runningJobs([a, b]), 2, 1)).toEqual({ kind: "unclear" });
+    expect(readPoll(runningJobs([a, b, c]), 3, 1)).toEqual({ kind: "unclear" });
   });
 
   it("is unclear when the missing ones are all confirmed (a result on its way)", () => {
-    expect(readPoll([{ ...a, leaseConfirmed: true }], 1, 1)).toEqual({ kind: "unclear" });
+    expect(readPoll(runningJobs([{ ...a, leaseConfirmed: true }]), 1, 1)).toEqual({ kind: "unclear" });
   });
 });

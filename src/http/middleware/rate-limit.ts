@@ -27,7 +27,7 @@ export const LIMITER_BY_ROLE: Record<Role, LimiterName> = {
 const UNKNOWN_IP = "unknown";
 
 async function allowed(c: Context<AppEnv>, name: LimiterName, key: string): Promise<boolean> {
-  const limiter = c.env[name] as RateLimit | undefined;
+  const limiter = c.env[name];
   if (!limiter) return true;
   try {
     return (await limiter.limit({ key })).success;
