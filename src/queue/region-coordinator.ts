@@ -534,24 +534,34 @@ export class RegionCoordinator extends DurableObject<Env> {
     return this.flushChain;
   }
 
+  /**
+   * Never rejects: a flush that fails (D1, or this object's own storage) leaves the outbox rows for the
+   * alarm to send again, and the change it followed has committed, so its answer stands.
+   */
   private async flushPending(): Promise<void> {
-    for (let batch = this.store.outbox.next(OUTBOX_BATCH); batch; batch = this.store.outbox.next(OUTBOX_BATCH)) {
-      const { writes, through } = batch;
-      try {
+    let writes: readonly OutboxWrite[] = [];
+    try {
+      for (let batch = this.store.outbox.next(OUTBOX_BATCH); batch; batch = this.store.outbox.next(OUTBOX_BATCH)) {
+        writes = batch.writes;
         await writeToD1(this.d1, writes);
-      } catch (err) {
-        this.store.outbox.failed(this.now());
-        this.log.warn("outbox flush failed; will retry", {
-          shard: this.ctx.id.name,
-          pending: this.store.outbox.size(),
-          trace_ids: tracesOf(writes),
-          error: String(err),
-        });
-        return;
+        if (this.log.wants("debug"))
+          this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
+        this.store.outbox.delivered(batch.through);
       }
-      if (this.log.wants("debug"))
-        this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
-      this.store.outbox.delivered(through);
+    } catch (err) {
+      let pending: number | undefined;
+      try {
+        this.store.outbox.failed(this.now());
+        pending = this.store.outbox.size();
+      } catch {
+        // Storage that cannot note the failure cannot back off either: the alarm retries at its next tick.
+      }
+      this.log.warn("outbox flush failed; will retry", {
+        shard: this.ctx.id.name,
+        pending,
+        trace_ids: tracesOf(writes),
+        error: String(err),
+      });
     }
   }
 

@@ -326,6 +326,33 @@ describe("DO and D1 convergence", () => {
     expect(warnings.length).toBeGreaterThan(0);
   });
 
+  it("answers a change whose flush fails after D1 took it, and flushes again with the next change", async () => {
+    const warnings = captureWarnings();
+    const { name, stub, api } = await regionWithMiner({ at: T0 });
+    // D1 takes the batch; marking it delivered then fails, as this object's own storage can.
+    await runInDurableObject(stub, (instance: RegionCoordinator) => {
+      const { outbox } = (instance as unknown as { store: Store }).store;
+      const delivered = outbox.delivered.bind(outbox);
+      outbox.delivered = () => {
+        outbox.delivered = delivered;
+        throw new Error("injected storage failure");
+      };
+    });
+    const first = newJob(name);
+    expect((await api.enqueue(first)).ok).toBe(true);
+    expect(await outboxSize(stub)).toBeGreaterThan(0);
+
+    const second = newJob(name);
+    expect((await api.enqueue(second)).ok).toBe(true);
+    expect(await outboxSize(stub)).toBe(0);
+    expect(await d1Job(first.jobId)).toMatchObject({ state: "QUEUED", version: 1 });
+    expect(await d1Job(second.jobId)).toMatchObject({ state: "QUEUED", version: 1 });
+    expect(await d1Events(first.jobId)).toEqual(["submitted"]);
+    expect(warnings.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ msg: "outbox flush failed; will retry", error: "Error: injected storage failure" }),
+    ]);
+  });
+
   it("keeps queue, leases and pending outbox across an eviction", async () => {
     const warnings = captureWarnings();
     const { name, stub, api, call } = await regionWithMiner({ at: T0 });
