@@ -114,6 +114,12 @@ export const Metrics = z
   .openapi("Metrics", { description: "The miner's claims about the work; other members are accepted and ignored" });
 true satisfies Same<z.output<typeof Metrics>, MetricsShape>;
 
+/** The lease_id a result or failure may carry. */
+const ReportedLease = optional(LeaseId).openapi({
+  description: "The lease the poll gave; when sent, it must be the job's current lease",
+  example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
+});
+
 export const register = apiRoute({
   method: "post",
   path: "/miners/register",
@@ -256,10 +262,7 @@ export const result = apiRoute({
         .object({
           result: JsonObject.openapi({ description: "The result, any JSON object", example: { image_url: "https://example.com/out.png" } }),
           metrics: optional(Metrics),
-          lease_id: optional(LeaseId).openapi({
-            description: "The lease the poll gave; when sent, it must be the job's current lease",
-            example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
-          }),
+          lease_id: ReportedLease,
         })
         .strict()
         .openapi("Result", { description: "A job's result. Optional members also take null for not set." }),
@@ -303,10 +306,7 @@ export const fail = apiRoute({
           }),
           retryable: optional(z.boolean()).openapi({ description: "Whether another attempt may succeed; default true", example: true }),
           metrics: optional(Metrics),
-          lease_id: optional(LeaseId).openapi({
-            description: "The lease the poll gave; when sent, it must be the job's current lease",
-            example: "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
-          }),
+          lease_id: ReportedLease,
         })
         .strict()
         .openapi("Failure", { description: "Why an attempt failed. Optional members also take null for not set." }),
