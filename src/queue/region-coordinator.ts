@@ -519,13 +519,24 @@ export class RegionCoordinator extends DurableObject<Env> {
     });
   }
 
-  /** Parked polls in the order they parked, while any job is there to offer (most changes leave none). */
+  /**
+   * Parked polls in the order they parked, while any job is there to offer (most changes leave none).
+   * A lease that throws rolls back and answers its poll with nothing, as a wait that ends does: the
+   * change that woke the poll has committed, and its own answer must not turn into an error.
+   */
   private serveParkedPolls(): void {
     for (const poll of this.parked.values()) {
       if (!this.store.hasOfferableJob(this.now())) return;
-      // The lease is a step of the parked poll's request, whichever change made the job offerable.
-      const leased = this.transact(() => this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())));
-      if (!leased.ok || leased.value.length > 0) poll.settle(leased);
+      try {
+        // The lease is a step of the parked poll's request, whichever change made the job offerable.
+        const leased = this.transact(() =>
+          this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
+        );
+        if (!leased.ok || leased.value.length > 0) poll.settle(leased);
+      } catch (err) {
+        this.log.warn("parked poll not served", { shard: this.ctx.id.name, miner_id: poll.call.minerId, error: String(err) });
+        poll.settle(success([]));
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from "
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RegionCoordinator } from "../../src/queue/region-coordinator";
+import type { RegionQueue } from "../../src/queue/region-queue";
 import type { Store } from "../../src/queue/store";
 import {
   alarmAt,
@@ -421,6 +422,29 @@ describe("a change that throws", () => {
     expect(await refusal(api.drain(call))).toContain("injected failure");
     const polled = await api.poll(call, 1, 0);
     expect(polled.ok && polled.value).toHaveLength(1);
+  });
+
+  it("answers a submit that woke a parked poll whose lease threw; the job waits for the next poll", async () => {
+    const warnings = captureWarnings();
+    const { name, stub, api, call } = await regionWithMiner();
+    const parked = api.poll(call, 1, 20);
+    await new Promise((r) => setTimeout(r, 50));
+    await runInDurableObject(stub, (instance: RegionCoordinator) => {
+      const { queue } = instance as unknown as { queue: RegionQueue };
+      const lease = queue.lease.bind(queue);
+      queue.lease = () => {
+        queue.lease = lease;
+        throw new Error("injected failure");
+      };
+    });
+    const job = newJob(name);
+    expect((await api.enqueue(job)).ok).toBe(true);
+    expect(await parked).toEqual({ ok: true, value: [] });
+    expect(warnings.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ msg: "parked poll not served", miner_id: call.minerId, error: "Error: injected failure" }),
+    ]);
+    const again = await api.poll(call, 1, 0);
+    expect(again.ok && again.value.map((j) => j.job_id)).toEqual([job.jobId]);
   });
 
   it("leaves the job's event stream as it was: the next step of the job takes the next id", async () => {
