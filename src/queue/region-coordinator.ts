@@ -246,7 +246,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     const now = this.now();
     const requestedBy = spill ? now - this.config.spillAfterSeconds * 1000 : now;
     const given = this.transact(() => this.handoffs!.handOver(asks, to, requestedBy, now));
-    if (given.length > 0) void this.armAlarm();
+    if (given.length > 0) void this.rearmAfter();
     return given;
   }
 
@@ -479,7 +479,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
     if (this.store.outbox.committed === committedBefore && !fromAlarm) return outcome;
     await this.flushOutbox();
-    if (!fromAlarm) await this.armAlarm();
+    if (!fromAlarm) await this.rearmAfter();
     return outcome;
   }
 
@@ -587,14 +587,32 @@ export class RegionCoordinator extends DurableObject<Env> {
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     // Decided and noted before the write, with no await between: of concurrent calls, the last write is the earliest.
     const current = this.alarmAt;
-    if (wakeAt === null) {
-      if (spent && current !== null) {
-        this.alarmAt = null;
-        await this.ctx.storage.deleteAlarm();
+    try {
+      if (wakeAt === null) {
+        if (spent && current !== null) {
+          this.alarmAt = null;
+          await this.ctx.storage.deleteAlarm();
+        }
+      } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
+        this.alarmAt = wakeAt;
+        await this.ctx.storage.setAlarm(wakeAt);
       }
-    } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
-      this.alarmAt = wakeAt;
-      await this.ctx.storage.setAlarm(wakeAt);
+    } catch (err) {
+      // The write failed: the next call reads the alarm again rather than trust what was noted.
+      this.alarmAt = undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Re-arms after a change that has committed (and outside the alarm, which throws instead so that
+   * the runtime retries it): a failure is logged, not answered, and the next change sets the alarm.
+   */
+  private async rearmAfter(): Promise<void> {
+    try {
+      await this.armAlarm();
+    } catch (err) {
+      this.log.warn("alarm not set; the next change sets it", { shard: this.ctx.id.name, error: String(err) });
     }
   }
 }

@@ -447,6 +447,28 @@ describe("a change that throws", () => {
     expect(again.ok && again.value.map((j) => j.job_id)).toEqual([job.jobId]);
   });
 
+  it("answers a submit whose alarm could not be set, and the next change sets it", async () => {
+    const warnings = captureWarnings();
+    const { name, stub, api } = await regionWithMiner({ at: T0 });
+    const alarm = () => runInDurableObject(stub, (_instance: RegionCoordinator, state) => state.storage.getAlarm());
+    expect(await alarm()).toBeGreaterThan(T0 + 5_000);
+    await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+      const setAlarm = state.storage.setAlarm.bind(state.storage);
+      state.storage.setAlarm = () => {
+        state.storage.setAlarm = setAlarm;
+        return Promise.reject(new Error("injected storage failure"));
+      };
+    });
+    // Expiring 5 s on, each job needs the alarm earlier than the miner's timeout had set it.
+    expect((await api.enqueue(newJob(name, { ttlSeconds: 5 }))).ok).toBe(true);
+    expect(await alarm()).toBeGreaterThan(T0 + 5_000);
+    expect((await api.enqueue(newJob(name, { ttlSeconds: 5 }))).ok).toBe(true);
+    expect(await alarm()).toBeLessThanOrEqual(T0 + 5_000);
+    expect(warnings.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ msg: "alarm not set; the next change sets it", error: "Error: injected storage failure" }),
+    ]);
+  });
+
   it("leaves the job's event stream as it was: the next step of the job takes the next id", async () => {
     const { stub, api, call, job, lease } = await leasedJob();
     await failNextAppend(stub);
