@@ -26,6 +26,18 @@ import { captureWarnings } from "../helpers/warnings";
 
 const HEARTBEAT_TIMEOUT_MS = 30_000;
 
+/** Makes the next call of `target[method]` fail with `error` (a rejection when `rejects`), and later calls work as before. */
+function failNextCall<T extends object>(target: T, method: keyof T, error: Error, rejects = false): void {
+  const original = target[method];
+  Object.assign(target, {
+    [method]: () => {
+      Object.assign(target, { [method]: original });
+      if (rejects) return Promise.reject(error);
+      throw error;
+    },
+  });
+}
+
 describe("dead miners", () => {
   it("requeues a dead miner's job; a second miner completes it; the first miner's late result is refused", async () => {
     const { name, stub, api } = await regionWithMiner({ at: T0, minerId: "slow" });
@@ -332,12 +344,7 @@ describe("DO and D1 convergence", () => {
     const { name, stub, api } = await regionWithMiner({ at: T0 });
     // D1 takes the batch; marking it delivered then fails, as this object's own storage can.
     await runInDurableObject(stub, (instance: RegionCoordinator) => {
-      const { outbox } = (instance as unknown as { store: Store }).store;
-      const delivered = outbox.delivered.bind(outbox);
-      outbox.delivered = () => {
-        outbox.delivered = delivered;
-        throw new Error("injected storage failure");
-      };
+      failNextCall((instance as unknown as { store: Store }).store.outbox, "delivered", new Error("injected storage failure"));
     });
     const first = newJob(name);
     expect((await api.enqueue(first)).ok).toBe(true);
@@ -401,12 +408,7 @@ describe("a change that throws", () => {
   /** Makes the DO's next outbox append throw, inside the transaction of the change that makes it. */
   const failNextAppend = (stub: RegionStub) =>
     runInDurableObject(stub, (instance: RegionCoordinator) => {
-      const { outbox } = (instance as unknown as { store: Store }).store;
-      const append = outbox.append.bind(outbox);
-      outbox.append = () => {
-        outbox.append = append;
-        throw new Error("injected failure");
-      };
+      failNextCall((instance as unknown as { store: Store }).store.outbox, "append", new Error("injected failure"));
     });
 
   const refusal = (call: Promise<unknown>) =>
@@ -430,12 +432,7 @@ describe("a change that throws", () => {
     const parked = api.poll(call, 1, 20);
     await new Promise((r) => setTimeout(r, 50));
     await runInDurableObject(stub, (instance: RegionCoordinator) => {
-      const { queue } = instance as unknown as { queue: RegionQueue };
-      const lease = queue.lease.bind(queue);
-      queue.lease = () => {
-        queue.lease = lease;
-        throw new Error("injected failure");
-      };
+      failNextCall((instance as unknown as { queue: RegionQueue }).queue, "lease", new Error("injected failure"));
     });
     const job = newJob(name);
     expect((await api.enqueue(job)).ok).toBe(true);
@@ -453,11 +450,7 @@ describe("a change that throws", () => {
     const alarm = () => runInDurableObject(stub, (_instance: RegionCoordinator, state) => state.storage.getAlarm());
     expect(await alarm()).toBeGreaterThan(T0 + 5_000);
     await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
-      const setAlarm = state.storage.setAlarm.bind(state.storage);
-      state.storage.setAlarm = () => {
-        state.storage.setAlarm = setAlarm;
-        return Promise.reject(new Error("injected storage failure"));
-      };
+      failNextCall(state.storage, "setAlarm", new Error("injected storage failure"), true);
     });
     // Expiring 5 s on, each job needs the alarm earlier than the miner's timeout had set it.
     expect((await api.enqueue(newJob(name, { ttlSeconds: 5 }))).ok).toBe(true);
