@@ -70,7 +70,33 @@ function toStatement(d1: D1Database, write: OutboxWrite): D1PreparedStatement {
   return d1.prepare(sql).bind(...columns.map(([key, column]) => (row[key] == null ? null : column.mapToDriverValue(row[key]))));
 }
 
+type JobWrite = Extract<OutboxWrite, { kind: "job" }>;
+
+/**
+ * One row per job: a job written more than once in one batch (a submit and the lease of the parked
+ * poll it woke share a flush) needs only its newest version, which the version guard would keep
+ * anyway. It goes where the job's first row was, ahead of the rows that follow that one, with the
+ * payload that only a job's first row carries.
+ */
+export function collapseJobRows(writes: readonly OutboxWrite[]): OutboxWrite[] {
+  const merged = new Map<string, JobWrite>();
+  for (const write of writes) {
+    if (write.kind !== "job") continue;
+    const earlier = merged.get(write.row.jobId);
+    const newest = earlier && earlier.row.version > write.row.version ? earlier : write;
+    const payload = earlier?.payload ?? write.payload;
+    merged.set(write.row.jobId, payload === undefined ? { kind: "job", row: newest.row } : { kind: "job", row: newest.row, payload });
+  }
+  const placed = new Set<string>();
+  return writes.flatMap((write): OutboxWrite[] => {
+    if (write.kind !== "job") return [write];
+    if (placed.has(write.row.jobId)) return [];
+    placed.add(write.row.jobId);
+    return [merged.get(write.row.jobId)!];
+  });
+}
+
 export async function writeToD1(d1: D1Database, writes: readonly OutboxWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await d1.batch(writes.map((w) => toStatement(d1, w)));
+  await d1.batch(collapseJobRows(writes).map((w) => toStatement(d1, w)));
 }

@@ -22,10 +22,10 @@ const SETTINGS = { ...QUEUE_SETTINGS, tickLimit: 10 };
 
 /**
  * Routes the DO's D1 batches through a gate: while closed, each batch waits; `open` lets them all
- * through. `batches` counts the D1 batches the DO sent.
+ * through. `batches` counts the D1 batches the DO sent, `statements` the statements of each.
  */
 async function gatedD1(stub: RegionStub) {
-  const gate = { batches: 0, open: () => {}, opened: Promise.resolve() };
+  const gate = { batches: 0, statements: [] as number[], open: () => {}, opened: Promise.resolve() };
   gate.opened = new Promise<void>((resolve) => {
     gate.open = resolve;
   });
@@ -35,6 +35,7 @@ async function gatedD1(stub: RegionStub) {
         prop === "batch"
           ? async (statements: D1PreparedStatement[]) => {
               gate.batches++;
+              gate.statements.push(statements.length);
               await gate.opened;
               return target.batch(statements);
             }
@@ -76,6 +77,23 @@ describe("outbox flushes", () => {
     expect(await Promise.all(inD1AtAnswer)).toEqual(jobs.map(() => "QUEUED"));
     // The first change's batch, then one for the nine that committed while it was in flight.
     expect(gate.batches).toBe(2);
+  });
+
+  it("writes a job once when its submit wakes a parked poll: one batch, the job's row as leased, with its payload", async () => {
+    const { name, stub, api, call } = await regionWithMiner({ at: T0 });
+    const gate = await gatedD1(stub);
+    gate.open();
+    const parked = api.poll(call, 1, 20);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const job = newJob(name);
+    expect((await api.enqueue(job)).ok).toBe(true);
+    const polled = await parked;
+    expect(polled.ok && polled.value.map((j) => j.job_id)).toEqual([job.jobId]);
+    // The job's row once, then the submit's event, the lease's event and the lease's session.
+    expect(gate.statements).toEqual([4]);
+    expect(await d1Job(job.jobId)).toMatchObject({ state: "RUNNING", version: 2 });
+    const stored = await env.DB.prepare("SELECT payload FROM jobs WHERE job_id = ?").bind(job.jobId).first<{ payload: string }>();
+    expect(JSON.parse(stored!.payload)).toEqual(job.payload);
   });
 
   it("answers a change with nothing for D1 without waiting for another change's flush", async () => {

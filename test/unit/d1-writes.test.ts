@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../src/db/schema";
-import { type OutboxWrite, writeToD1 } from "../../src/db/writes";
+import { collapseJobRows, type OutboxWrite, writeToD1 } from "../../src/db/writes";
 
 const T = 1_700_000_000_000;
 
@@ -36,6 +36,12 @@ function jobWrite(jobId: string, version: number, changes: Partial<JobRow> = {})
       ...changes,
     },
   };
+}
+
+/** A later row of a job: only a job's first row carries its payload. */
+function laterJobWrite(jobId: string, version: number, changes: Partial<JobRow> = {}): OutboxWrite {
+  const { payload: _first, ...later } = jobWrite(jobId, version, changes) as Extract<OutboxWrite, { kind: "job" }>;
+  return later;
 }
 
 const jobRow = (jobId: string) => env.DB.prepare("SELECT * FROM jobs WHERE job_id = ?").bind(jobId).first<Record<string, unknown>>();
@@ -99,5 +105,33 @@ describe("writeToD1", () => {
     expect(events.results).toEqual([{ type: "submitted", detail: '{"n":1}' }]);
     const ended = await env.DB.prepare("SELECT ended_at, exit_reason FROM worker_sessions WHERE lease_id = 'lease_w'").first();
     expect(ended).toEqual({ ended_at: T + 5, exit_reason: "completed" });
+  });
+
+  it("writes a job once per batch: its newest row, with the payload of its first, where the first was", async () => {
+    const submitted = jobWrite("wj4", 1);
+    const leased = laterJobWrite("wj4", 2, { state: "RUNNING", assignedMinerId: "m", leaseId: "lease_4" });
+    const event = (seq: number): OutboxWrite => ({
+      kind: "event",
+      row: {
+        jobId: "wj4",
+        seq,
+        type: "x",
+        fromState: null,
+        toState: "QUEUED",
+        at: T,
+        minerId: null,
+        leaseId: null,
+        detail: {},
+        traceId: null,
+        spanId: null,
+      },
+    });
+    const other = jobWrite("wj5", 1);
+    const collapsed = collapseJobRows([submitted, event(1), other, leased, event(2)]);
+    expect(collapsed).toEqual([{ ...leased, payload: { prompt: "hi" } }, event(1), other, event(2)]);
+    expect(collapseJobRows([leased, submitted])).toEqual([{ ...leased, payload: { prompt: "hi" } }]);
+
+    await writeToD1(env.DB, [submitted, event(1), leased, event(2)]);
+    expect(await jobRow("wj4")).toMatchObject({ state: "RUNNING", version: 2, lease_id: "lease_4", payload: '{"prompt":"hi"}' });
   });
 });
