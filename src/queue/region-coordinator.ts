@@ -1,9 +1,11 @@
-// One per region: the single writer of that region's live queue. Each mutating method runs its
-// decision and outbox rows in one transactionSync (see RegionQueue), then flushes the outbox to
-// D1, re-arms the one alarm, and hands freed or new work to parked long-polls.
+// One per region shard: the single writer of its live queue. Every mutating RPC method runs its
+// decision and outbox rows in one transactionSync (see RegionQueue); then, in `mutate`, it hands
+// offerable work to parked long-polls, logs and publishes the steps, flushes the outbox to D1 and
+// re-arms the one alarm. The parts live in their own modules: parked-polls, outbox-flusher,
+// alarm-clock and work-sharing.
 import { DurableObject } from "cloudflare:workers";
 import { type Config, getConfig } from "../config";
-import { type OutboxWrite, writeToD1 } from "../db/writes";
+import type { OutboxWrite } from "../db/writes";
 import { type Logger, logger } from "../lib/log";
 import type { Span } from "../lib/trace-context";
 import { type AssignedJob, isFinal, type Job, type JobError, type Metrics } from "../model/job";
@@ -12,23 +14,24 @@ import type { Receipt } from "../model/receipt";
 import { contentHash } from "../receipts/canonical-json";
 import { ReceiptIssuer } from "../receipts/issuer";
 import { PendingSettlementRecorder, type SettlementRecorder } from "../settlement";
+import { AlarmClock } from "./alarm-clock";
 import { receiptRow } from "./d1-rows";
 import { runDoMigrations } from "./do-migrations";
 import { COUNTERS, type Handoff, Handoffs, type MinerAsk } from "./handoffs";
 import { closeReplyCode, currentStateEntries, JobWatchers, type StreamEntry, sendEntries } from "./job-stream";
 import { MinerBook, type Registration } from "./miner-book";
 import type { ShardActivity } from "./minute-stats";
+import { OutboxFlusher } from "./outbox-flusher";
 import { type Outcome, refuse, success } from "./outcome";
+import { ParkedPolls } from "./parked-polls";
 import type { ProgressPost } from "./progress";
-import { readPoll } from "./redelivery";
-import { type Decision, type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
-import { isConfiguredShard, otherRegionShards, parseShardName, type ShardAddress, shardName, shardStub, siblingShards } from "./shards";
+import { type Enqueued, type MinerCall, type ProgressAnswer, RegionQueue, receiptFactsOf } from "./region-queue";
+import { isConfiguredShard, parseShardName, type ShardAddress, shardStub } from "./shards";
 import type { NewJob } from "./state-machine";
+import { logJobSteps } from "./step-log";
 import { type DeadlineTimeouts, Store } from "./store";
 import { nextWakeAt } from "./timers";
-
-/** Another shard's DO as this one calls it (RPC typing erases the success values of Outcome). */
-type RegionApiOf = Pick<RegionCoordinator, "cancel" | "watch" | "fetch" | "adopt" | "handOver" | "confirmHandoffs">;
+import { HANDOFF_RETRY_MS, type ShardPeer, WorkSharing } from "./work-sharing";
 
 /** A miner as an admin's call answers it, with the jobs it runs. */
 export interface HeldMiner {
@@ -36,23 +39,8 @@ export interface HeldMiner {
   heldJobs: string[];
 }
 
-interface ParkedPoll {
-  call: MinerCall;
-  maxJobs: number;
-  settle: (outcome: Outcome<AssignedJob[]>) => void;
-}
-
-// Rows per D1 batch: a full POST /v1/jobs/batch (100 jobs, 2 rows each) reaches D1 as one batch.
-const OUTBOX_BATCH = 200;
 const TICK_LIMIT = 500;
-/** How often a shard with parked polls asks other shards for work, and the least spacing of its spill asks. */
-const PROBE_INTERVAL_MS = 1_000;
-/** A handoff not confirmed by then is offered to its taker again (by the alarm). */
-const HANDOFF_RETRY_MS = 2_000;
-/** Parked miners one probe asks for at most (the rest wait for the next probe). */
-const PROBE_ASKS = 16;
-
-export class RegionCoordinator extends DurableObject<Env> {
+export class RegionCoordinator extends DurableObject<Env> implements ShardPeer {
   /** Time seam: tests pin the clock through runInDurableObject; storage and crypto stay real. */
   now: () => number = () => Date.now();
   /** Where the outbox lands; tests wrap it to inject D1 failures. */
@@ -64,17 +52,13 @@ export class RegionCoordinator extends DurableObject<Env> {
   private readonly queue: RegionQueue;
   private readonly receipts: ReceiptIssuer;
   private readonly settlement: SettlementRecorder = new PendingSettlementRecorder();
-  private readonly parked = new Map<string, ParkedPoll>();
   private readonly watchers = new JobWatchers();
-  private flushChain: Promise<void> = Promise.resolve();
-  /** This DO's place in the configured topology; null for a DO of another name (tests), which never shares work. */
-  private readonly here: ShardAddress | null;
+  private readonly parked: ParkedPolls;
+  private readonly flusher: OutboxFlusher;
+  private readonly alarmClock: AlarmClock;
+  private readonly sharing: WorkSharing;
+  /** Null for a DO that is not a configured shard (tests), which never shares work. */
   private readonly handoffs: Handoffs | null;
-  private lastSpillAskAt = 0;
-  private probeTimer: ReturnType<typeof setInterval> | null = null;
-  private readonly deadlineTimeouts: DeadlineTimeouts;
-  /** The alarm as this object last set or read it; undefined: not known (read it before trusting it). */
-  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -82,11 +66,12 @@ export class RegionCoordinator extends DurableObject<Env> {
     this.config = getConfig(env);
     this.log = logger(this.config.logLevel);
     this.store = new Store(ctx.storage.sql);
-    const named = parseShardName(ctx.id.name);
-    this.here = named && isConfiguredShard(named, this.config) ? named : null;
-    this.handoffs = this.here ? new Handoffs(this.store, this.here) : null;
+    const shard = ctx.id.name;
+    const named = parseShardName(shard);
+    const here = named && isConfiguredShard(named, this.config) ? named : null;
+    this.handoffs = here ? new Handoffs(this.store, here) : null;
     const heartbeatTimeoutMs = this.config.heartbeatTimeoutSeconds * 1000;
-    this.deadlineTimeouts = {
+    const deadlineTimeouts: DeadlineTimeouts = {
       heartbeatTimeoutMs,
       finishedRetentionMs: this.config.finishedJobRetentionSeconds * 1000,
       handoffRetryMs: HANDOFF_RETRY_MS,
@@ -106,6 +91,18 @@ export class RegionCoordinator extends DurableObject<Env> {
       this.miners,
     );
     this.receipts = new ReceiptIssuer(this.config);
+    this.parked = new ParkedPolls(this.log, shard);
+    // The clock and D1 are read at each use: tests replace them on the instance.
+    const now = () => this.now();
+    this.flusher = new OutboxFlusher(this.store.outbox, () => this.d1, now, this.log, shard);
+    const nextWake = () => {
+      const at = this.now();
+      return nextWakeAt(this.store.deadlines(deadlineTimeouts, at), at);
+    };
+    this.alarmClock = new AlarmClock(ctx.storage, nextWake, this.log, shard);
+    // RPC typing erases the success values of Outcome; the class implements ShardPeer.
+    const peer = (address: ShardAddress) => shardStub(env.REGION_COORDINATOR, this.config, address) as unknown as ShardPeer;
+    this.sharing = new WorkSharing(here, this.config, peer, this.store, this, now, this.log);
     void ctx.blockConcurrencyWhile(async () => runDoMigrations(ctx.storage.sql));
   }
 
@@ -124,7 +121,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   retire(minerId: string, cause?: Span): Promise<Outcome<{ version: number | null }>> {
-    this.parked.get(minerId)?.settle(success([]));
+    this.parked.release(minerId);
     return this.mutate(cause, () => success({ version: this.queue.retire(minerId, this.now()) }));
   }
 
@@ -138,13 +135,13 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   drain(call: MinerCall) {
-    this.parked.get(call.minerId)?.settle(success([]));
+    this.parked.release(call.minerId);
     return this.mutate(call.span, () => this.miners.drain(call.minerId, call.ownerId, this.now()));
   }
 
   /** An admin's drain (no owner check, not a sign of life); answers the miner and the jobs it runs. */
   drainByAdmin(minerId: string): Promise<Outcome<HeldMiner>> {
-    this.parked.get(minerId)?.settle(success([]));
+    this.parked.release(minerId);
     return this.mutate(undefined, () => this.withHeldJobs(this.miners.drainByAdmin(minerId, this.now())));
   }
 
@@ -165,7 +162,7 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   async cancel(jobId: string, clientId: string, cause?: Span): Promise<Outcome<Job>> {
-    const moved = this.forwardingTarget(jobId);
+    const moved = this.sharing.forwardingTarget(jobId);
     if (moved) return (await moved).cancel(jobId, clientId, cause);
     return this.mutate(cause, () => this.queue.cancel(jobId, clientId, this.now()));
   }
@@ -184,7 +181,7 @@ export class RegionCoordinator extends DurableObject<Env> {
    * got) every event after that one; then every event live.
    */
   async watch(jobId: string, clientId: string, after?: number): Promise<Outcome<ReadableStream<Uint8Array>>> {
-    const moved = this.forwardingTarget(jobId);
+    const moved = this.sharing.forwardingTarget(jobId);
     if (moved) return (await moved).watch(jobId, clientId, after);
     const job = this.clientJob(jobId, clientId);
     if (!job) return refuse("JOB_NOT_FOUND", "job not found");
@@ -202,7 +199,7 @@ export class RegionCoordinator extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const moved = this.forwardingTarget(url.searchParams.get("job_id") ?? "");
+    const moved = this.sharing.forwardingTarget(url.searchParams.get("job_id") ?? "");
     if (moved) return (await moved).fetch(request);
     const job = this.clientJob(url.searchParams.get("job_id") ?? "", url.searchParams.get("client_id") ?? "");
     if (!job) return new Response(null, { status: 404 });
@@ -231,13 +228,15 @@ export class RegionCoordinator extends DurableObject<Env> {
   async poll(call: MinerCall, maxJobs: number, maxWaitSeconds: number): Promise<Outcome<AssignedJob[]>> {
     const leased = await this.mutate(call.span, () => this.queue.lease(call, maxJobs, this.now()));
     if (!leased.ok || leased.value.length > 0) return leased;
-    const ask = this.askOf(call.minerId, maxJobs);
-    if (ask && (await this.fetchWork([ask]))) {
+    const ask = this.sharing.askOf(call.minerId, maxJobs);
+    if (ask && (await this.sharing.fetchWork([ask]))) {
       const again = await this.mutate(call.span, () => this.queue.lease(call, maxJobs, this.now()));
       if (!again.ok || again.value.length > 0) return again;
     }
     if (maxWaitSeconds === 0) return leased;
-    return this.park(call, maxJobs, maxWaitSeconds * 1000);
+    const answer = this.parked.park(call, maxJobs, maxWaitSeconds * 1000);
+    this.sharing.probeFor(this.parked);
+    return answer;
   }
 
   /** RPC from another shard: hands it queued jobs that fit its miners (spill: only those waiting SPILL_AFTER). */
@@ -246,7 +245,7 @@ export class RegionCoordinator extends DurableObject<Env> {
     const now = this.now();
     const requestedBy = spill ? now - this.config.spillAfterSeconds * 1000 : now;
     const given = this.transact(() => this.handoffs!.handOver(asks, to, requestedBy, now));
-    if (given.length > 0) void this.rearmAfter();
+    if (given.length > 0) void this.alarmClock.rearmAfterChange();
     return given;
   }
 
@@ -330,121 +329,20 @@ export class RegionCoordinator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    // The alarm that fired is gone: read it again rather than trust the last one set.
-    this.alarmAt = undefined;
+    this.alarmClock.forget();
     // The alarm retries a failed flush, and the alarm that fired is spent: always flush, then set the next one.
     await this.mutate(
       undefined,
       () => {
         const now = this.now();
-        this.miners.keepAlive([...this.parked.keys()], now);
+        this.miners.keepAlive(this.parked.minerIds(), now);
         this.queue.tick(now);
         return success(null);
       },
       true,
     );
-    await this.retryHandoffs();
-    await this.armAlarm(true);
-  }
-
-  /** The stub of the shard a job was handed to, once it surely holds it; null when the job is here. */
-  private forwardingTarget(jobId: string): Promise<RegionApiOf> | null {
-    const movedTo = this.store.getJob(jobId)?.movedTo;
-    const target = parseShardName(movedTo);
-    if (!target) return null;
-    return (async () => {
-      const pending = this.store.handoffOf(jobId);
-      if (pending) await this.deliver(target, [pending.job]);
-      return this.stubOf(target);
-    })();
-  }
-
-  private stubOf(address: ShardAddress): RegionApiOf {
-    return shardStub(this.env.REGION_COORDINATOR, this.config, address) as unknown as RegionApiOf;
-  }
-
-  /** Gives handed-over jobs to their taker (again), with their streams, and drops the handoff rows once it has them. */
-  private async deliver(target: ShardAddress, jobs: Job[]): Promise<void> {
-    await this.stubOf(target).adopt(jobs.map((job) => ({ job, stream: this.store.stream.export(job.jobId) })));
-    this.confirmHandoffs(jobs.map((j) => j.jobId));
-  }
-
-  private async retryHandoffs(): Promise<void> {
-    for (const { target, job } of this.store.handoffs(this.now() - HANDOFF_RETRY_MS, OUTBOX_BATCH)) {
-      const address = parseShardName(target);
-      if (!address) continue;
-      try {
-        await this.deliver(address, [job]);
-      } catch (err) {
-        this.log.warn("handoff not delivered; will retry", { job_id: job.jobId, trace_id: job.traceId, error: String(err) });
-      }
-    }
-  }
-
-  /**
-   * What a miner of this shard can take now, as other shards are asked on its behalf: nothing while its
-   * poll leaves unclear which of its leases it holds (it gets no new work then, see redelivery.ts).
-   */
-  private askOf(minerId: string, maxJobs: number): MinerAsk | null {
-    const miner = this.store.getMiner(minerId);
-    if (miner?.status !== "ONLINE") return null;
-    const running = this.store.runningOf(minerId);
-    if (readPoll(running, miner.concurrency, maxJobs).kind !== "consistent") return null;
-    const room = Math.min(maxJobs, miner.concurrency - running.count);
-    return room > 0 ? { region: miner.region, capabilities: miner.capabilities, room } : null;
-  }
-
-  /**
-   * Asks sibling shards, then (for jobs past SPILL_AFTER; after an ask that found nothing, not again
-   * within a second) other regions' shards, for jobs that fit; adopts what the first giver hands
-   * over. Never inside a transaction.
-   */
-  private async fetchWork(asks: MinerAsk[]): Promise<boolean> {
-    const here = this.here;
-    if (!here || asks.length === 0) return false;
-    const now = this.now();
-    const spillDue = now - this.lastSpillAskAt >= PROBE_INTERVAL_MS;
-    if (spillDue) this.lastSpillAskAt = now;
-    const givers = [
-      ...siblingShards(here, this.config.shardsPerRegion).map((address) => ({ address, spill: false })),
-      ...(spillDue ? otherRegionShards(here, this.config).map((address) => ({ address, spill: true })) : []),
-    ];
-    for (const { address, spill } of givers) {
-      try {
-        const handoffs = await this.stubOf(address).handOver(asks, here, spill);
-        if (handoffs.length === 0) continue;
-        await this.adopt(handoffs);
-        await this.stubOf(address).confirmHandoffs(handoffs.map((h) => h.job.jobId));
-        // Other regions had work: the next miss may ask again at once (the spacing only bounds idle asks).
-        if (spill) this.lastSpillAskAt = 0;
-        return true;
-      } catch (err) {
-        // The giver keeps its handoff rows and offers the jobs again; this poll just moves on.
-        this.log.warn("work fetch failed", { from: shardName(address), error: String(err) });
-      }
-    }
-    return false;
-  }
-
-  /** While polls are parked, asks other shards for work for them once a second. */
-  private probeForParked(): void {
-    if (this.probeTimer !== null || !this.here || this.sharesNoWork()) return;
-    this.probeTimer = setInterval(() => {
-      if (this.parked.size === 0) {
-        clearInterval(this.probeTimer!);
-        this.probeTimer = null;
-        return;
-      }
-      const asks = [...this.parked.entries()]
-        .slice(0, PROBE_ASKS)
-        .map(([minerId, poll]) => this.askOf(minerId, poll.maxJobs))
-        .filter((a): a is MinerAsk => a !== null);
-      void this.fetchWork(asks).catch(() => undefined);
-    }, PROBE_INTERVAL_MS);
-  }
-
-  private sharesNoWork(): boolean {
-    return this.config.shardsPerRegion === 1 && this.config.regions.length === 1;
+    await this.sharing.retryHandoffs();
+    await this.alarmClock.arm(true);
   }
 
   /**
@@ -473,152 +371,21 @@ export class RegionCoordinator extends DurableObject<Env> {
     const committedBefore = this.store.outbox.committed;
     const outcome = this.transact(() => this.queue.causedBy(cause, change));
     this.serveParkedPolls();
-    this.logDecisions(this.queue.drainDecisions());
+    logJobSteps(this.log, this.ctx.id.name, this.queue.drainDecisions());
     this.watchers.publish(this.queue.drainEmitted(), (jobId) => this.ctx.getWebSockets(jobId));
     // A change with nothing for D1 (a heartbeat, an empty poll) neither waits for other changes'
     // flushes nor re-arms: it can only move deadlines later, and an early alarm is harmless.
     if (this.store.outbox.committed === committedBefore && !fromAlarm) return outcome;
-    await this.flushOutbox();
-    if (!fromAlarm) await this.rearmAfter();
+    await this.flusher.flush();
+    if (!fromAlarm) await this.alarmClock.rearmAfterChange();
     return outcome;
   }
 
-  /** One log line per job step, after its commit: the job's trace, and the request's trace when that differs. */
-  private logDecisions(decisions: Decision[]): void {
-    if (!this.log.wants("info")) return;
-    for (const { event, causeTraceId } of decisions) {
-      this.log.info("job step", {
-        shard: this.ctx.id.name,
-        job_id: event.jobId,
-        step: event.type,
-        from_state: event.fromState,
-        to_state: event.toState,
-        miner_id: event.minerId,
-        trace_id: event.traceId,
-        span_id: event.spanId,
-        cause_trace_id: causeTraceId ?? undefined,
-      });
-    }
-  }
-
-  private park(call: MinerCall, maxJobs: number, waitMs: number): Promise<Outcome<AssignedJob[]>> {
-    this.parked.get(call.minerId)?.settle(success([]));
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => poll.settle(success([])), waitMs);
-      const poll: ParkedPoll = {
-        call,
-        maxJobs,
-        settle: (outcome) => {
-          clearTimeout(timer);
-          if (this.parked.get(call.minerId) === poll) this.parked.delete(call.minerId);
-          resolve(outcome);
-        },
-      };
-      this.parked.set(call.minerId, poll);
-      this.probeForParked();
-    });
-  }
-
-  /**
-   * Parked polls in the order they parked, while any job is there to offer (most changes leave none).
-   * A lease that throws rolls back and answers its poll with nothing, as a wait that ends does: the
-   * change that woke the poll has committed, and its own answer must not turn into an error.
-   */
+  /** Offers work to parked polls (most changes leave none to offer); each lease is a step of its poll's request. */
   private serveParkedPolls(): void {
-    for (const poll of this.parked.values()) {
-      if (!this.store.hasOfferableJob(this.now())) return;
-      try {
-        // The lease is a step of the parked poll's request, whichever change made the job offerable.
-        const leased = this.transact(() =>
-          this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now())),
-        );
-        if (!leased.ok || leased.value.length > 0) poll.settle(leased);
-      } catch (err) {
-        this.log.warn("parked poll not served", { shard: this.ctx.id.name, miner_id: poll.call.minerId, error: String(err) });
-        poll.settle(success([]));
-      }
-    }
+    this.parked.serve(
+      () => this.store.hasOfferableJob(this.now()),
+      (poll) => this.transact(() => this.queue.causedBy(poll.call.span, () => this.queue.lease(poll.call, poll.maxJobs, this.now()))),
+    );
   }
-
-  private flushOutbox(): Promise<void> {
-    this.flushChain = this.flushChain.then(() => this.flushPending());
-    return this.flushChain;
-  }
-
-  /**
-   * Never rejects: a flush that fails (D1, or this object's own storage) leaves the outbox rows for the
-   * alarm to send again, and the change it followed has committed, so its answer stands.
-   */
-  private async flushPending(): Promise<void> {
-    let writes: readonly OutboxWrite[] = [];
-    try {
-      for (let batch = this.store.outbox.next(OUTBOX_BATCH); batch; batch = this.store.outbox.next(OUTBOX_BATCH)) {
-        writes = batch.writes;
-        await writeToD1(this.d1, writes);
-        if (this.log.wants("debug"))
-          this.log.debug("outbox flushed", { shard: this.ctx.id.name, writes: writes.length, trace_ids: tracesOf(writes) });
-        this.store.outbox.delivered(batch.through);
-      }
-    } catch (err) {
-      let pending: number | undefined;
-      try {
-        this.store.outbox.failed(this.now());
-        pending = this.store.outbox.size();
-      } catch {
-        // Storage that cannot note the failure cannot back off either: the alarm retries at its next tick.
-      }
-      this.log.warn("outbox flush failed; will retry", {
-        shard: this.ctx.id.name,
-        pending,
-        trace_ids: tracesOf(writes),
-        error: String(err),
-      });
-    }
-  }
-
-  /**
-   * Sets the alarm for the next deadline. Outside the alarm it only ever moves the alarm earlier: an
-   * alarm that fires early is harmless (it ticks and sets the next one), and most changes would move
-   * it a little later on every request. `spent`: the alarm has just fired, so set the next one exactly.
-   */
-  private async armAlarm(spent = false): Promise<void> {
-    const now = this.now();
-    const wakeAt = nextWakeAt(this.store.deadlines(this.deadlineTimeouts, now), now);
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    // Decided and noted before the write, with no await between: of concurrent calls, the last write is the earliest.
-    const current = this.alarmAt;
-    try {
-      if (wakeAt === null) {
-        if (spent && current !== null) {
-          this.alarmAt = null;
-          await this.ctx.storage.deleteAlarm();
-        }
-      } else if (current === null || wakeAt < current || (spent && wakeAt !== current)) {
-        this.alarmAt = wakeAt;
-        await this.ctx.storage.setAlarm(wakeAt);
-      }
-    } catch (err) {
-      // The write failed: the next call reads the alarm again rather than trust what was noted.
-      this.alarmAt = undefined;
-      throw err;
-    }
-  }
-
-  /**
-   * Re-arms after a change that has committed (and outside the alarm, which throws instead so that
-   * the runtime retries it): a failure is logged, not answered, and the next change sets the alarm.
-   */
-  private async rearmAfter(): Promise<void> {
-    try {
-      await this.armAlarm();
-    } catch (err) {
-      this.log.warn("alarm not set; the next change sets it", { shard: this.ctx.id.name, error: String(err) });
-    }
-  }
-}
-
-/** The traces a flush carries (its job steps'), for its log line. */
-function tracesOf(writes: readonly OutboxWrite[]): string {
-  const traces = new Set(writes.flatMap((w) => (w.kind === "event" && w.row.traceId ? [w.row.traceId] : [])));
-  return [...traces].join(",");
 }
