@@ -1,5 +1,5 @@
 // DO domain objects → the D1 rows the outbox writes. One mapping per table, used nowhere else.
-import type { JobEventRow, JobRow, MinerRow, ReceiptRow } from "../db/schema";
+import type { JobEventRow, JobRow, MinerRow, ReceiptRow, WorkerSessionRow } from "../db/schema";
 import type { Job, JobEvent } from "../model/job";
 import type { Miner } from "../model/miner";
 import type { Receipt } from "../model/receipt";
@@ -34,6 +34,37 @@ export function jobRow(job: Job): Omit<JobRow, "payload"> {
 
 export function eventRow(event: JobEvent): JobEventRow {
   return { ...event };
+}
+
+/**
+ * The worker_sessions rows of a job step: a step into RUNNING opens its lease's session, a step out
+ * of RUNNING closes the session of the lease it ends, named by the step that ended it.
+ */
+export function sessionRows(before: Job, after: Job, event: JobEvent): WorkerSessionRow[] {
+  const rows: WorkerSessionRow[] = [];
+  if (after.state === "RUNNING" && before.state !== "RUNNING") {
+    rows.push({
+      leaseId: after.leaseId!,
+      minerId: after.minerId!,
+      jobId: after.jobId,
+      attempt: after.attempts + 1,
+      startedAt: event.at,
+      endedAt: null,
+      exitReason: null,
+    });
+  }
+  if (before.state === "RUNNING" && after.state !== "RUNNING") {
+    rows.push({
+      leaseId: before.leaseId!,
+      minerId: before.minerId!,
+      jobId: before.jobId,
+      attempt: before.attempts + 1,
+      startedAt: before.leaseStartedAt!,
+      endedAt: event.at,
+      exitReason: event.type,
+    });
+  }
+  return rows;
 }
 
 export function minerRow(miner: Miner): MinerRow {

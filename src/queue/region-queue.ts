@@ -10,7 +10,7 @@ import type { Miner } from "../model/miner";
 import type { Receipt } from "../model/receipt";
 import { billingFacts, leaseTerms } from "../receipts/billing";
 import type { ReceiptFacts } from "../receipts/issuer";
-import { eventRow, jobRow } from "./d1-rows";
+import { eventRow, jobRow, sessionRows } from "./d1-rows";
 import { type StreamEntry, stateMessages } from "./job-stream";
 import { fits, pickBest } from "./matcher";
 import { type MinerBook, minerNotFound } from "./miner-book";
@@ -356,40 +356,14 @@ export class RegionQueue {
     this.store.putJob(after);
     const activity = activityOf(before, after, event.at);
     if (activity) this.store.minutes.record(activity, event.at);
-    const writes: OutboxWrite[] = [
+    // A job canceled or expired while running: the miner's next heartbeat tells it to stop.
+    if (before.state === "RUNNING" && (event.type === "canceled" || event.type === "expired"))
+      this.store.addPendingCancel(before.minerId!, before.jobId);
+    this.store.outbox.append([
       { kind: "job", row: jobRow(after) },
       { kind: "event", row: eventRow(event) },
-    ];
-    if (after.state === "RUNNING" && before.state !== "RUNNING") {
-      writes.push({
-        kind: "worker_session",
-        row: {
-          leaseId: after.leaseId!,
-          minerId: after.minerId!,
-          jobId: after.jobId,
-          attempt: after.attempts + 1,
-          startedAt: event.at,
-          endedAt: null,
-          exitReason: null,
-        },
-      });
-    }
-    if (before.state === "RUNNING" && after.state !== "RUNNING") {
-      writes.push({
-        kind: "worker_session",
-        row: {
-          leaseId: before.leaseId!,
-          minerId: before.minerId!,
-          jobId: before.jobId,
-          attempt: before.attempts + 1,
-          startedAt: before.leaseStartedAt!,
-          endedAt: event.at,
-          exitReason: event.type,
-        },
-      });
-      if (event.type === "canceled" || event.type === "expired") this.store.addPendingCancel(before.minerId!, before.jobId);
-    }
-    this.store.outbox.append(writes);
+      ...sessionRows(before, after, event).map((row) => ({ kind: "worker_session" as const, row })),
+    ]);
     return after;
   }
 }

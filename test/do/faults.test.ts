@@ -8,6 +8,7 @@ import {
   alarmAt,
   d1Events,
   d1Job,
+  d1Sessions,
   freshRegion,
   leasedJob,
   liveJob,
@@ -64,6 +65,10 @@ describe("dead miners", () => {
     expect(late).toMatchObject({ ok: false, code: "LEASE_LOST" });
     expect(await d1Job(job.jobId)).toMatchObject({ state: "COMPLETED", assigned_miner_id: "fast", attempts: 1 });
     expect(await d1Events(job.jobId)).toEqual(["submitted", "leased", "lease_lost", "leased", "completed"]);
+    expect(await d1Sessions(job.jobId)).toEqual([
+      { minerId: "slow", attempt: 1, ended: true, exitReason: "lease_lost" },
+      { minerId: "fast", attempt: 2, ended: true, exitReason: "completed" },
+    ]);
   });
 
   it("marks a silent miner OFFLINE by alarm and brings it back ONLINE on heartbeat, its old lease still lost", async () => {

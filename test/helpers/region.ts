@@ -73,6 +73,16 @@ export async function d1Events(jobId: string): Promise<string[]> {
   return rows.results.map((r) => r.type);
 }
 
+/** The job's lease sessions in D1, oldest first: who ran which attempt, and how each ended. */
+export async function d1Sessions(jobId: string) {
+  const rows = await env.DB.prepare(
+    "SELECT miner_id, attempt, ended_at, exit_reason FROM worker_sessions WHERE job_id = ? ORDER BY started_at",
+  )
+    .bind(jobId)
+    .all<{ miner_id: string; attempt: number; ended_at: number | null; exit_reason: string | null }>();
+  return rows.results.map((r) => ({ minerId: r.miner_id, attempt: r.attempt, ended: r.ended_at !== null, exitReason: r.exit_reason }));
+}
+
 let counter = 0;
 export function newJob(region: string, overrides: Partial<NewJob> = {}): NewJob {
   counter += 1;
