@@ -57,7 +57,7 @@ export class Handoffs {
         const next = pickBest(fitting.map((c) => this.store.headOfClass(c.classKey, now, requestedBy)).filter((j): j is Job => j !== null));
         if (!next) break;
         this.store.putJob({ ...next, movedTo: target, updatedAt: now });
-        this.store.addHandoff(next, target, now);
+        this.store.handoffs.add(next, target, now);
         const handoff = { job: next, stream: this.store.stream.export(next.jobId) };
         streamBytes += storedBytes(handoff.stream);
         given.push(handoff);

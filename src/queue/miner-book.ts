@@ -30,7 +30,7 @@ export class MinerBook {
   ) {}
 
   register(input: Registration, now: number): Outcome<{ miner: Miner; sessionToken: string }> {
-    const existing = this.store.getMiner(input.minerId);
+    const existing = this.store.miners.get(input.minerId);
     if (existing && existing.ownerId !== input.ownerId) {
       return conflict("miner_id is registered by another key", { on: "miner_id" });
     }
@@ -47,7 +47,7 @@ export class MinerBook {
       version: Math.max((existing?.version ?? 0) + 1, previousVersion + 1, now),
     };
     const sessionToken = newSessionToken();
-    this.store.putMiner(miner);
+    this.store.miners.put(miner);
     this.renewLeases(miner.minerId, now);
     this.store.outbox.append([
       { kind: "miner", row: minerRow(miner) },
@@ -67,7 +67,7 @@ export class MinerBook {
     const touched = this.touch({ ...miner, reported }, now);
     // Admins read last_seen_at and the reports from D1: refresh them there at most once a minute.
     if (now - touched.updatedAt >= PUBLISH_INTERVAL_MS) this.save(touched, now);
-    return success({ cancel: this.store.takePendingCancels(minerId), drain: miner.status === "DRAINING" });
+    return success({ cancel: this.store.miners.takePendingCancels(minerId), drain: miner.status === "DRAINING" });
   }
 
   drain(minerId: string, ownerId: string, now: number): Outcome<Miner> {
@@ -82,7 +82,7 @@ export class MinerBook {
    * again ends it), though not a sign of life of the miner. An OFFLINE miner cannot be drained.
    */
   drainByAdmin(minerId: string, now: number): Outcome<Miner> {
-    const miner = this.store.getMiner(minerId);
+    const miner = this.store.miners.get(minerId);
     if (!miner) return minerUnknown();
     if (miner.status === "OFFLINE") return conflict("an OFFLINE miner cannot be drained", { on: "status", status: "OFFLINE" });
     if (miner.status === "DRAINING") return success(miner);
@@ -91,7 +91,7 @@ export class MinerBook {
 
   /** Ends an admin's drain: ONLINE again, or OFFLINE if it went quiet meanwhile. A miner's own drain stays (409). */
   undrainByAdmin(minerId: string, now: number): Outcome<Miner> {
-    const miner = this.store.getMiner(minerId);
+    const miner = this.store.miners.get(minerId);
     if (!miner) return minerUnknown();
     if (miner.status !== "DRAINING") return success(miner);
     if (miner.drainedBy !== "admin") {
@@ -105,28 +105,28 @@ export class MinerBook {
   /** Miners with a parked long-poll are alive while they wait. */
   keepAlive(minerIds: readonly string[], now: number): void {
     for (const minerId of minerIds) {
-      const miner = this.store.getMiner(minerId);
+      const miner = this.store.miners.get(minerId);
       if (miner) this.touch(miner, now);
     }
   }
 
   /** At most `limit` miners per call, so a mass silence never stalls the region; the next tick takes the rest. */
   markSilentOffline(now: number, limit: number): void {
-    for (const miner of this.store.minersSilentSince(now - this.heartbeatTimeoutMs, limit)) {
+    for (const miner of this.store.miners.silentSince(now - this.heartbeatTimeoutMs, limit)) {
       this.save({ ...miner, status: "OFFLINE" }, now);
     }
   }
 
   /** Drops the miner; answers the version of its row, which its next region must outrank. */
   forget(minerId: string): number | null {
-    const version = this.store.getMiner(minerId)?.version ?? null;
-    this.store.deleteMiner(minerId);
+    const version = this.store.miners.get(minerId)?.version ?? null;
+    this.store.miners.delete(minerId);
     return version;
   }
 
   /** The miner, if this key registered it; another key's miner is as unknown as a missing one. */
   owned(minerId: string, ownerId: string): Miner | null {
-    const miner = this.store.getMiner(minerId);
+    const miner = this.store.miners.get(minerId);
     return miner && miner.ownerId === ownerId ? miner : null;
   }
 
@@ -139,7 +139,7 @@ export class MinerBook {
     if (!revived && now - miner.lastSeenAt < LIVENESS_RESOLUTION_MS) return miner;
     let touched: Miner = { ...miner, status: revived ? "ONLINE" : miner.status, lastSeenAt: now };
     if (revived) touched = this.save(touched, now);
-    else this.store.putMiner(touched);
+    else this.store.miners.put(touched);
     this.renewLeases(miner.minerId, now);
     return touched;
   }
@@ -147,7 +147,7 @@ export class MinerBook {
   /** Stores the miner and queues its row for D1, with a new version. */
   private save(miner: Miner, now: number): Miner {
     const saved = { ...miner, version: miner.version + 1, updatedAt: now };
-    this.store.putMiner(saved);
+    this.store.miners.put(saved);
     this.store.outbox.append([{ kind: "miner", row: minerRow(saved) }]);
     return saved;
   }

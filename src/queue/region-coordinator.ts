@@ -261,7 +261,7 @@ export class RegionCoordinator extends DurableObject<Env> implements ShardPeer {
   /** RPC from the taker: the jobs are adopted there, so the handoff rows and this shard's copy of their streams can go. */
   confirmHandoffs(jobIds: string[]): void {
     const gone = this.transact(() => {
-      this.store.deleteHandoffs(jobIds);
+      this.store.handoffs.delete(jobIds);
       // A job that has come back here since is live again: its stream stays.
       const moved = this.store.movedAway(jobIds);
       this.store.stream.drop(moved);
@@ -278,7 +278,7 @@ export class RegionCoordinator extends DurableObject<Env> implements ShardPeer {
       ...this.store.shardFigures(this.now()),
       spilledIn: counter(COUNTERS.spilledIn),
       stolenIn: counter(COUNTERS.stolenIn),
-      handoffsPending: this.store.handoffCount(),
+      handoffsPending: this.store.handoffs.count(),
     };
   }
 

@@ -358,7 +358,7 @@ export class RegionQueue {
     if (activity) this.store.minutes.record(activity, event.at);
     // A job canceled or expired while running: the miner's next heartbeat tells it to stop.
     if (before.state === "RUNNING" && (event.type === "canceled" || event.type === "expired"))
-      this.store.addPendingCancel(before.minerId!, before.jobId);
+      this.store.miners.addPendingCancel(before.minerId!, before.jobId);
     this.store.outbox.append([
       { kind: "job", row: jobRow(after) },
       { kind: "event", row: eventRow(event) },

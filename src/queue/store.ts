@@ -1,10 +1,10 @@
 // Synchronous reads and writes of the region DO's own SQLite tables, with row ↔ domain mapping.
 // Callers run these inside ctx.storage.transactionSync so a decision and its writes
 // (including the outbox rows) commit together or not at all.
-import { BoundedMap } from "../lib/bounded-map";
 import type { Constraints, Job } from "../model/job";
-import type { Miner } from "../model/miner";
+import { HandoffRows } from "./handoff-rows";
 import { constraintClassKey } from "./matcher";
+import { MinerRows } from "./miner-rows";
 import { LAST_DEPTH_COLUMNS, type LastDepthRow, lastDepthOf, MinuteLog } from "./minute-log";
 import { type Depth, nextDepthSampleAt } from "./minute-stats";
 import { OUTBOX_META, Outbox } from "./outbox";
@@ -32,9 +32,6 @@ type DeadlineRow = {
   oldest_handoff: number | null;
 } & LastDepthRow;
 
-/** How many miners' rows a shard keeps parsed in memory (a registered miner's row is about half a KiB). */
-const MINER_COPIES = 20_000;
-
 /** The states of the jobs the region forgets once FINISHED_JOB_RETENTION has passed (forwarding records too). */
 const FORGOTTEN_STATES = "('COMPLETED', 'FAILED', 'CANCELED', 'EXPIRED', 'MOVED')";
 
@@ -45,24 +42,28 @@ export class Store {
   readonly minutes: MinuteLog;
   /** The D1 writes of committed changes, until D1 has them (table outbox). */
   readonly outbox: Outbox;
+  /** Miners, and the cancels each is told of at its next heartbeat (tables miners, pending_cancels). */
+  readonly miners: MinerRows;
+  /** Jobs handed to other shards and not yet confirmed (table handoffs). */
+  readonly handoffs: HandoffRows;
 
-  private minersWithCancels: Set<string> | null = null;
   /**
-   * Copies of the rows this single writer has read or written, so the hot paths parse no JSON and run
-   * no query for them. Only a transaction that throws can make them wrong: forgetUncommitted drops them.
+   * A copy of the queue classes, so polls run no query for them. Only a transaction that throws can
+   * make it wrong: forgetUncommitted drops it, with the miners' and the streams' copies.
    */
-  private readonly minerCopies = new BoundedMap<string, Miner>(MINER_COPIES);
   private queueClassCopies: Map<string, Constraints> | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     this.stream = new StreamLog(sql);
     this.minutes = new MinuteLog(sql);
+    this.miners = new MinerRows(sql);
+    this.handoffs = new HandoffRows(sql);
     this.outbox = new Outbox(sql, { get: (key) => this.getMeta(key), set: (key, value) => this.setMeta(key, value) });
   }
 
   /** After a transaction rolled back: the copies may hold what it wrote, so they are read again. */
   forgetUncommitted(): void {
-    this.minerCopies.clear();
+    this.miners.forgetCopies();
     this.queueClassCopies = null;
     this.stream.forgetHeads();
   }
@@ -209,91 +210,6 @@ export class Store {
     this.sql.exec(`DELETE FROM jobs WHERE state IN ${FORGOTTEN_STATES} AND updated_at <= ?`, cutoff);
   }
 
-  getMiner(minerId: string): Miner | null {
-    const copy = this.minerCopies.get(minerId);
-    if (copy) return copy;
-    const row = this.sql.exec<{ doc: string }>("SELECT doc FROM miners WHERE miner_id = ?", minerId).toArray()[0];
-    if (!row) return null;
-    const miner = JSON.parse(row.doc) as Miner;
-    this.minerCopies.set(minerId, miner);
-    return miner;
-  }
-
-  putMiner(miner: Miner): void {
-    this.sql.exec(
-      "INSERT OR REPLACE INTO miners (miner_id, status, last_seen_at, doc) VALUES (?, ?, ?, ?)",
-      miner.minerId,
-      miner.status,
-      miner.lastSeenAt,
-      JSON.stringify(miner),
-    );
-    this.minerCopies.set(miner.minerId, miner);
-  }
-
-  deleteMiner(minerId: string): void {
-    this.sql.exec("DELETE FROM miners WHERE miner_id = ?", minerId);
-    this.minerCopies.delete(minerId);
-  }
-
-  minersSilentSince(cutoff: number, limit: number): Miner[] {
-    return this.docs<Miner>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ? LIMIT ?", cutoff, limit);
-  }
-
-  addPendingCancel(minerId: string, jobId: string): void {
-    this.sql.exec("INSERT OR IGNORE INTO pending_cancels (miner_id, job_id) VALUES (?, ?)", minerId, jobId);
-    this.mayHaveCancels().add(minerId);
-  }
-
-  takePendingCancels(minerId: string): string[] {
-    // Every heartbeat asks; almost every time there is nothing to take, and no query is needed to know it.
-    if (!this.mayHaveCancels().has(minerId)) return [];
-    const ids = this.sql
-      .exec<{ job_id: string }>("SELECT job_id FROM pending_cancels WHERE miner_id = ? ORDER BY job_id", minerId)
-      .toArray()
-      .map((r) => r.job_id);
-    // Forgotten only once a query finds none: a take that a rolled-back transaction undid is asked again.
-    if (ids.length > 0) this.sql.exec("DELETE FROM pending_cancels WHERE miner_id = ?", minerId);
-    else this.mayHaveCancels().delete(minerId);
-    return ids;
-  }
-
-  /** The miners that may have pending cancels (a superset): read once, then kept by add and take. */
-  private mayHaveCancels(): Set<string> {
-    this.minersWithCancels ??= new Set(
-      this.sql
-        .exec<{ miner_id: string }>("SELECT DISTINCT miner_id FROM pending_cancels")
-        .toArray()
-        .map((r) => r.miner_id),
-    );
-    return this.minersWithCancels;
-  }
-
-  addHandoff(job: Job, target: string, now: number): void {
-    this.sql.exec(
-      "INSERT OR REPLACE INTO handoffs (job_id, target, doc, created_at) VALUES (?, ?, ?, ?)",
-      job.jobId,
-      target,
-      JSON.stringify(job),
-      now,
-    );
-  }
-
-  handoffs(createdBy: number, limit: number): { target: string; job: Job }[] {
-    return this.sql
-      .exec<{ target: string; doc: string }>(
-        "SELECT target, doc FROM handoffs WHERE created_at <= ? ORDER BY created_at LIMIT ?",
-        createdBy,
-        limit,
-      )
-      .toArray()
-      .map((r) => ({ target: r.target, job: JSON.parse(r.doc) as Job }));
-  }
-
-  handoffOf(jobId: string): { target: string; job: Job } | null {
-    const row = this.sql.exec<{ target: string; doc: string }>("SELECT target, doc FROM handoffs WHERE job_id = ?", jobId).toArray()[0];
-    return row ? { target: row.target, job: JSON.parse(row.doc) as Job } : null;
-  }
-
   /** Those of the jobs this shard holds only as forwarding records. */
   movedAway(jobIds: readonly string[]): string[] {
     return this.sql
@@ -303,14 +219,6 @@ export class Store {
       )
       .toArray()
       .map((r) => r.job_id);
-  }
-
-  deleteHandoffs(jobIds: readonly string[]): void {
-    for (const jobId of jobIds) this.sql.exec("DELETE FROM handoffs WHERE job_id = ?", jobId);
-  }
-
-  handoffCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs").one().n;
   }
 
   addToCounter(key: string, n: number): void {

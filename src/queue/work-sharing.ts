@@ -60,7 +60,7 @@ export class WorkSharing {
    * poll leaves unclear which of its leases it holds (it gets no new work then, see redelivery.ts).
    */
   askOf(minerId: string, maxJobs: number): MinerAsk | null {
-    const miner = this.store.getMiner(minerId);
+    const miner = this.store.miners.get(minerId);
     if (miner?.status !== "ONLINE") return null;
     const running = this.store.runningOf(minerId);
     if (readPoll(running, miner.concurrency, maxJobs).kind !== "consistent") return null;
@@ -123,7 +123,7 @@ export class WorkSharing {
     const target = parseShardName(this.store.getJob(jobId)?.movedTo);
     if (!target) return null;
     return (async () => {
-      const pending = this.store.handoffOf(jobId);
+      const pending = this.store.handoffs.of(jobId);
       if (pending) await this.deliver(target, [pending.job]);
       return this.peer(target);
     })();
@@ -131,7 +131,7 @@ export class WorkSharing {
 
   /** Offers every handoff its taker has not confirmed within HANDOFF_RETRY_MS again (the alarm's). */
   async retryHandoffs(): Promise<void> {
-    for (const { target, job } of this.store.handoffs(this.now() - HANDOFF_RETRY_MS, HANDOFF_RETRY_LIMIT)) {
+    for (const { target, job } of this.store.handoffs.madeBy(this.now() - HANDOFF_RETRY_MS, HANDOFF_RETRY_LIMIT)) {
       const address = parseShardName(target);
       if (!address) continue;
       try {
