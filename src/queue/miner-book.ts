@@ -1,6 +1,9 @@
 // The miners of one region as its Durable Object holds them: registration, status and liveness.
-// Any call from a miner is a sign of life: it brings the miner back ONLINE and renews the leases of
-// every job it runs, so a lease expires only after HEARTBEAT_TIMEOUT_SECONDS of silence.
+// Any call from a miner is a sign of life: it brings the miner back ONLINE and keeps the leases of
+// every job it runs, so a lease expires only after HEARTBEAT_TIMEOUT_SECONDS of silence. A lease row
+// is re-dated only once a third of the timeout has passed since it was last (so a busy miner's calls
+// do not rewrite every job it runs each second); a row that falls due while its miner has shown life
+// since is re-dated by the alarm instead of lost (renewIfAlive).
 import { newSessionToken } from "../lib/ids";
 import type { Capabilities, Miner } from "../model/miner";
 import { minerRow } from "./d1-rows";
@@ -19,6 +22,8 @@ export interface Registration {
 
 const PUBLISH_INTERVAL_MS = 60_000;
 const LIVENESS_RESOLUTION_MS = 1000;
+/** A sign of life re-dates a lease row once less than this share of the heartbeat timeout is left on it. */
+const RENEW_BELOW_SHARE = 2 / 3;
 
 export const minerNotFound = () => refuse("MINER_NOT_FOUND", "miner not registered for this key; register first");
 const minerUnknown = () => refuse("MINER_NOT_FOUND", "no miner has this id in its region");
@@ -110,6 +115,18 @@ export class MinerBook {
     }
   }
 
+  /**
+   * For a lease row that has fallen due: if its miner has shown life within the heartbeat timeout, the
+   * miner's leases are re-dated to lapse a timeout after that sign of life, and the answer is true.
+   */
+  renewIfAlive(minerId: string, now: number): boolean {
+    const miner = this.store.miners.get(minerId);
+    const lapsesAt = miner ? miner.lastSeenAt + this.heartbeatTimeoutMs : now;
+    if (lapsesAt <= now) return false;
+    this.store.renewLeases(minerId, lapsesAt, lapsesAt);
+    return true;
+  }
+
   /** At most `limit` miners per call, so a mass silence never stalls the region; the next tick takes the rest. */
   markSilentOffline(now: number, limit: number): void {
     for (const miner of this.store.miners.silentSince(now - this.heartbeatTimeoutMs, limit)) {
@@ -153,6 +170,6 @@ export class MinerBook {
   }
 
   private renewLeases(minerId: string, now: number): void {
-    this.store.renewLeases(minerId, now + this.heartbeatTimeoutMs);
+    this.store.renewLeases(minerId, now + this.heartbeatTimeoutMs, now + this.heartbeatTimeoutMs * RENEW_BELOW_SHARE);
   }
 }

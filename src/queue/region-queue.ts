@@ -214,7 +214,8 @@ export class RegionQueue {
         this.apply(job, { type: "lose_lease", reason }, now);
         continue;
       }
-      const redelivered = { ...job, leaseDeliveries: job.leaseDeliveries + 1 };
+      // The poll is a sign of life, and the row is written anyway: the lease shown is a full timeout.
+      const redelivered = { ...job, leaseDeliveries: job.leaseDeliveries + 1, leaseExpiresAt: now + this.settings.heartbeatTimeoutMs };
       this.store.putJob(redelivered);
       again.push(assignedView(redelivered, this.cause));
     }
@@ -301,6 +302,7 @@ export class RegionQueue {
     for (const job of this.store.jobsExpiredBy(now, this.settings.tickLimit)) this.apply(job, { type: "expire" }, now);
     this.miners.markSilentOffline(now, this.settings.tickLimit);
     for (const job of this.store.leasesExpiredBy(now, this.settings.tickLimit)) {
+      if (this.miners.renewIfAlive(job.minerId!, now)) continue;
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }
     this.store.pruneFinishedBefore(now - this.settings.finishedRetentionMs);

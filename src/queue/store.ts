@@ -168,13 +168,18 @@ export class Store {
     return { count: this.countRunning(minerId), read: () => this.runningJobsOf(minerId) };
   }
 
-  /** Moves the lease of every job the miner runs to expire at `leaseExpiresAt`, in place: no row is read or parsed. */
-  renewLeases(minerId: string, leaseExpiresAt: number): void {
+  /**
+   * Moves the leases of the miner's running jobs that expire before `staleBefore` to expire at
+   * `leaseExpiresAt`, in place: no row is read or parsed.
+   */
+  renewLeases(minerId: string, leaseExpiresAt: number, staleBefore: number): void {
     this.sql.exec(
-      "UPDATE jobs SET lease_expires_at = ?, doc = json_set(doc, '$.leaseExpiresAt', ?) WHERE state = 'RUNNING' AND miner_id = ?",
+      `UPDATE jobs SET lease_expires_at = ?, doc = json_set(doc, '$.leaseExpiresAt', ?)
+         WHERE state = 'RUNNING' AND miner_id = ? AND lease_expires_at < ?`,
       leaseExpiresAt,
       leaseExpiresAt,
       minerId,
+      staleBefore,
     );
   }
 

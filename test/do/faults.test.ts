@@ -71,6 +71,18 @@ describe("dead miners", () => {
     ]);
   });
 
+  it("keeps a lease for a full timeout after the miner's last sign of life, even one that did not re-date the lease's row", async () => {
+    const { stub, api, call, job } = await leasedJob({ at: T0 });
+    // Too soon after the lease for its row to be re-dated: the row still says T0 + timeout.
+    const lastSign = T0 + HEARTBEAT_TIMEOUT_MS / 5;
+    await setClock(stub, lastSign);
+    await api.heartbeat(call, {});
+    expect(await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS + 1)).toBe(true);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "RUNNING", leaseExpiresAt: lastSign + HEARTBEAT_TIMEOUT_MS });
+    expect(await alarmAt(stub, lastSign + HEARTBEAT_TIMEOUT_MS)).toBe(true);
+    expect(await liveJob(stub, job.jobId)).toMatchObject({ state: "QUEUED", attempts: 1, minerId: null });
+  });
+
   it("marks a silent miner OFFLINE by alarm and brings it back ONLINE on heartbeat, its old lease still lost", async () => {
     const { stub, api, call, job, lease } = await leasedJob({ at: T0 });
     await alarmAt(stub, T0 + HEARTBEAT_TIMEOUT_MS);

@@ -142,6 +142,35 @@ describe("signs of life", () => {
       expect(written(() => miners.heartbeat("m1", "mnr_test", {}, T0 + 6000))).toBeGreaterThan(0);
     });
   });
+
+  it("re-dates the lease rows of a busy miner once a third of the timeout has passed, not at every call", async () => {
+    const { name, stub } = freshRegion();
+    await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+      const counter = countingWrites(state.storage.sql);
+      const { miners, queue } = queueOver(counter.sql, SETTINGS);
+      const held = 20;
+      state.storage.transactionSync(() => {
+        miners.register(registration(name, "m1", held), T0);
+        queue.enqueueAll(
+          Array.from({ length: held }, () => newJob(name)),
+          T0,
+        );
+        queue.lease(minerCall("m1"), held, T0);
+      });
+      const written = (at: number) => {
+        const before = counter.rowsWritten();
+        state.storage.transactionSync(() => miners.heartbeat("m1", "mnr_test", {}, at));
+        return counter.rowsWritten() - before;
+      };
+      const third = SETTINGS.heartbeatTimeoutMs / 3;
+      // Each call writes the miner's row; its 20 lease rows only once a third of the timeout is behind them.
+      const minerRowOnly = written(T0 + 1000);
+      for (let at = T0 + 2000; at < T0 + third; at += 1000) expect(written(at)).toBe(minerRowOnly);
+      // SQLite counts each re-dated job twice: its row and its entry in the lease-expiry index.
+      expect(written(T0 + third + 1000)).toBe(minerRowOnly + 2 * held);
+      expect(written(T0 + third + 2000)).toBe(minerRowOnly);
+    });
+  });
 });
 
 describe("a mass silence", () => {
