@@ -42,29 +42,22 @@ export function eventRow(event: JobEvent): JobEventRow {
  */
 export function sessionRows(before: Job, after: Job, event: JobEvent): WorkerSessionRow[] {
   const rows: WorkerSessionRow[] = [];
-  if (after.state === "RUNNING" && before.state !== "RUNNING") {
-    rows.push({
-      leaseId: after.leaseId!,
-      minerId: after.minerId!,
-      jobId: after.jobId,
-      attempt: after.attempts + 1,
-      startedAt: event.at,
-      endedAt: null,
-      exitReason: null,
-    });
-  }
-  if (before.state === "RUNNING" && after.state !== "RUNNING") {
-    rows.push({
-      leaseId: before.leaseId!,
-      minerId: before.minerId!,
-      jobId: before.jobId,
-      attempt: before.attempts + 1,
-      startedAt: before.leaseStartedAt!,
-      endedAt: event.at,
-      exitReason: event.type,
-    });
-  }
+  if (after.state === "RUNNING" && before.state !== "RUNNING") rows.push(sessionRow(after, event.at, null, null));
+  if (before.state === "RUNNING" && after.state !== "RUNNING") rows.push(sessionRow(before, before.leaseStartedAt!, event.at, event.type));
   return rows;
+}
+
+/** The session of the lease `leased` holds. */
+function sessionRow(leased: Job, startedAt: number, endedAt: number | null, exitReason: string | null): WorkerSessionRow {
+  return {
+    leaseId: leased.leaseId!,
+    minerId: leased.minerId!,
+    jobId: leased.jobId,
+    attempt: leased.attempts + 1,
+    startedAt,
+    endedAt,
+    exitReason,
+  };
 }
 
 export function minerRow(miner: Miner): MinerRow {
