@@ -4,6 +4,7 @@
 // the copies wrong, and then forgetCopies drops them.
 import { BoundedMap } from "../lib/bounded-map";
 import type { Miner } from "../model/miner";
+import { docsOf } from "./sql-docs";
 
 /** How many miners' rows a shard keeps parsed in memory (a registered miner's row is about half a KiB). */
 const MINER_COPIES = 20_000;
@@ -46,10 +47,7 @@ export class MinerRows {
   }
 
   silentSince(cutoff: number, limit: number): Miner[] {
-    return this.sql
-      .exec<{ doc: string }>("SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ? LIMIT ?", cutoff, limit)
-      .toArray()
-      .map((r) => JSON.parse(r.doc) as Miner);
+    return docsOf<Miner>(this.sql, "SELECT doc FROM miners WHERE status != 'OFFLINE' AND last_seen_at <= ? LIMIT ?", cutoff, limit);
   }
 
   addPendingCancel(minerId: string, jobId: string): void {

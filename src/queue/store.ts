@@ -10,10 +10,9 @@ import { type Depth, nextDepthSampleAt } from "./minute-stats";
 import { OUTBOX_META, Outbox } from "./outbox";
 import type { LeaseHolder } from "./progress";
 import type { RunningJobs } from "./redelivery";
+import { docsOf } from "./sql-docs";
 import { StreamLog } from "./stream-log";
 import type { Deadlines } from "./timers";
-
-type Row = Record<string, SqlStorageValue>;
 
 /** How long after its row's time each kind of deadline falls. */
 export interface DeadlineTimeouts {
@@ -160,7 +159,7 @@ export class Store {
   }
 
   runningJobsOf(minerId: string): Job[] {
-    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
+    return docsOf<Job>(this.sql, "SELECT doc FROM jobs WHERE state = 'RUNNING' AND miner_id = ?", minerId);
   }
 
   /** The miner's running jobs counted off the index; the rows are read only if `read` is called. */
@@ -199,11 +198,11 @@ export class Store {
   }
 
   leasesExpiredBy(now: number, limit: number): Job[] {
-    return this.docs("SELECT doc FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= ? LIMIT ?", now, limit);
+    return docsOf<Job>(this.sql, "SELECT doc FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= ? LIMIT ?", now, limit);
   }
 
   jobsExpiredBy(now: number, limit: number): Job[] {
-    return this.docs("SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT ?", now, limit);
+    return docsOf<Job>(this.sql, "SELECT doc FROM jobs WHERE state IN ('QUEUED', 'RUNNING') AND expires_at <= ? LIMIT ?", now, limit);
   }
 
   /** Forgets jobs final (or moved away) since `cutoff` or earlier, with their event streams. */
@@ -304,12 +303,5 @@ export class Store {
       handoffRetry: plus(row.oldest_handoff, timeouts.handoffRetryMs),
       depthSample: nextDepthSampleAt(lastDepthOf(row), row.job_expiry !== null, now),
     };
-  }
-
-  private docs<T = Job>(query: string, ...args: SqlStorageValue[]): T[] {
-    return this.sql
-      .exec<{ doc: string } & Row>(query, ...args)
-      .toArray()
-      .map((r) => JSON.parse(r.doc) as T);
   }
 }
