@@ -301,8 +301,12 @@ export class RegionQueue {
   tick(now: number): void {
     for (const job of this.store.jobsExpiredBy(now, this.settings.tickLimit)) this.apply(job, { type: "expire" }, now);
     this.miners.markSilentOffline(now, this.settings.tickLimit);
+    // One verdict per miner: renewing re-dates all of a live miner's due leases at once.
+    const alive = new Map<string, boolean>();
     for (const job of this.store.leasesExpiredBy(now, this.settings.tickLimit)) {
-      if (this.miners.renewIfAlive(job.minerId!, now)) continue;
+      const minerId = job.minerId!;
+      if (!alive.has(minerId)) alive.set(minerId, this.miners.renewIfAlive(minerId, now));
+      if (alive.get(minerId)) continue;
       this.apply(job, { type: "lose_lease", reason: `no sign of life from miner ${job.minerId} within the heartbeat timeout` }, now);
     }
     this.store.pruneFinishedBefore(now - this.settings.finishedRetentionMs);

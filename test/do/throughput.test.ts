@@ -173,6 +173,41 @@ describe("signs of life", () => {
   });
 });
 
+describe("leases that fall due", () => {
+  it("re-dates all of a live miner's due leases in one statement, however many fall due together", async () => {
+    const { name, stub } = freshRegion();
+    await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
+      const renewals: string[] = [];
+      const sql = new Proxy(state.storage.sql, {
+        get: (target, prop) =>
+          prop === "exec"
+            ? (query: string, ...bindings: SqlStorageValue[]) => {
+                if (query.startsWith("UPDATE jobs SET lease_expires_at")) renewals.push(query);
+                return target.exec(query, ...bindings);
+              }
+            : Reflect.get(target, prop, target),
+      });
+      const { store, miners, queue } = queueOver(sql, SETTINGS);
+      const held = 30;
+      state.storage.transactionSync(() => {
+        miners.register(registration(name, "m1", held), T0);
+        queue.enqueueAll(
+          Array.from({ length: held }, () => newJob(name)),
+          T0,
+        );
+        queue.lease(minerCall("m1"), held, T0);
+      });
+      // A sign of life too soon to re-date the rows: they all fall due at T0 + timeout, the miner alive.
+      const lastSign = T0 + SETTINGS.heartbeatTimeoutMs / 5;
+      state.storage.transactionSync(() => miners.heartbeat("m1", "mnr_test", {}, lastSign));
+      renewals.length = 0;
+      state.storage.transactionSync(() => queue.tick(T0 + SETTINGS.heartbeatTimeoutMs));
+      expect(renewals).toHaveLength(1);
+      expect(store.runningOf("m1").count).toBe(held);
+    });
+  });
+});
+
 describe("a mass silence", () => {
   it("marks at most tickLimit miners OFFLINE per tick and leaves the rest due at once", async () => {
     const { name, stub } = freshRegion();
