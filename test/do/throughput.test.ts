@@ -108,20 +108,34 @@ describe("outbox flushes", () => {
   });
 });
 
-/** SqlStorage that adds up rowsWritten of every cursor it hands out. */
+/** SqlStorage that records every query and adds up rowsWritten of every cursor it hands out. */
 function countingWrites(sql: SqlStorage) {
   const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const queries: string[] = [];
   const counted = new Proxy(sql, {
     get: (target, prop) =>
       prop === "exec"
         ? (query: string, ...bindings: SqlStorageValue[]) => {
             const cursor = target.exec(query, ...bindings);
+            queries.push(query);
             cursors.push(cursor);
             return cursor;
           }
         : Reflect.get(target, prop, target),
   });
-  return { sql: counted, rowsWritten: () => cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+  return { sql: counted, queries, rowsWritten: () => cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+}
+
+/** Registers miner m1 with `held` slots at T0 and leases it `held` jobs, in one transaction. */
+function busyMiner(state: DurableObjectState, { miners, queue }: ReturnType<typeof queueOver>, region: string, held: number) {
+  state.storage.transactionSync(() => {
+    miners.register(registration(region, "m1", held), T0);
+    queue.enqueueAll(
+      Array.from({ length: held }, () => newJob(region)),
+      T0,
+    );
+    queue.lease(minerCall("m1"), held, T0);
+  });
 }
 
 describe("signs of life", () => {
@@ -147,16 +161,10 @@ describe("signs of life", () => {
     const { name, stub } = freshRegion();
     await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
       const counter = countingWrites(state.storage.sql);
-      const { miners, queue } = queueOver(counter.sql, SETTINGS);
+      const region = queueOver(counter.sql, SETTINGS);
+      const { miners } = region;
       const held = 20;
-      state.storage.transactionSync(() => {
-        miners.register(registration(name, "m1", held), T0);
-        queue.enqueueAll(
-          Array.from({ length: held }, () => newJob(name)),
-          T0,
-        );
-        queue.lease(minerCall("m1"), held, T0);
-      });
+      busyMiner(state, region, name, held);
       const written = (at: number) => {
         const before = counter.rowsWritten();
         state.storage.transactionSync(() => miners.heartbeat("m1", "mnr_test", {}, at));
@@ -177,31 +185,17 @@ describe("leases that fall due", () => {
   it("re-dates all of a live miner's due leases in one statement, however many fall due together", async () => {
     const { name, stub } = freshRegion();
     await runInDurableObject(stub, (_instance: RegionCoordinator, state) => {
-      const renewals: string[] = [];
-      const sql = new Proxy(state.storage.sql, {
-        get: (target, prop) =>
-          prop === "exec"
-            ? (query: string, ...bindings: SqlStorageValue[]) => {
-                if (query.startsWith("UPDATE jobs SET lease_expires_at")) renewals.push(query);
-                return target.exec(query, ...bindings);
-              }
-            : Reflect.get(target, prop, target),
-      });
-      const { store, miners, queue } = queueOver(sql, SETTINGS);
+      const counter = countingWrites(state.storage.sql);
+      const region = queueOver(counter.sql, SETTINGS);
+      const { store, miners, queue } = region;
       const held = 30;
-      state.storage.transactionSync(() => {
-        miners.register(registration(name, "m1", held), T0);
-        queue.enqueueAll(
-          Array.from({ length: held }, () => newJob(name)),
-          T0,
-        );
-        queue.lease(minerCall("m1"), held, T0);
-      });
+      busyMiner(state, region, name, held);
       // A sign of life too soon to re-date the rows: they all fall due at T0 + timeout, the miner alive.
       const lastSign = T0 + SETTINGS.heartbeatTimeoutMs / 5;
       state.storage.transactionSync(() => miners.heartbeat("m1", "mnr_test", {}, lastSign));
-      renewals.length = 0;
+      const before = counter.queries.length;
       state.storage.transactionSync(() => queue.tick(T0 + SETTINGS.heartbeatTimeoutMs));
+      const renewals = counter.queries.slice(before).filter((q) => q.startsWith("UPDATE jobs SET lease_expires_at"));
       expect(renewals).toHaveLength(1);
       expect(store.runningOf("m1").count).toBe(held);
     });
